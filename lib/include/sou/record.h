@@ -1,0 +1,39 @@
+/* sou/record.h - the passage record stored as each Xapian document's data.
+ *
+ * Format (version 1), all integers unsigned LEB128 varints:
+ *   byte 0x01 (format version)
+ *   ordinal, start, end          passage ordinal and byte range in the
+ *                                decoded source text
+ *   len + bytes  source id
+ *   len + bytes  title
+ *   len + bytes  passage text (UTF-8, exactly source[start..end))
+ */
+#ifndef SOU_RECORD_H
+#define SOU_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sou_record {
+    uint64_t ordinal, start, end;
+    const char *source; size_t source_len;
+    const char *title; size_t title_len;
+    const char *text; size_t text_len;
+} sou_record;
+
+/* Encode r into a malloc'd buffer (*out, *out_len); caller frees.
+ * Returns 0 or SOU_ENOMEM. */
+int sou_record_encode(const sou_record *r, char **out, size_t *out_len);
+
+/* Decode buf[0..len) into r; r's pointers point into buf (valid while buf
+ * is). Returns 0 or SOU_ECORRUPT. */
+int sou_record_decode(const char *buf, size_t len, sou_record *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,42 @@
+/* sou/terms.h - the term scheme of a sou index (the on-disk vocabulary).
+ *
+ * Unprefixed terms come from the analyzer (sou/analyzer.h): lower-case
+ * folded words and numbers, CJK unigrams/bigrams/joins/words. Xapian-style
+ * upper-case prefixes mark everything else; analyzer output never starts
+ * with an ASCII upper-case letter because it is case folded.
+ *
+ *   Z<stem>     Snowball stem of a body word (no positions)
+ *   S<term>     a title term: the analyzer's output over the title, prefixed
+ *               (positional terms keep positions so title:"..." phrases work)
+ *   Q<source>   unique source id term: every passage of a source carries it;
+ *               delete_document(Q<source>) removes a source's passages
+ *   XP<prefix>  every '/'-bounded prefix of the source id ("a/", "a/b/",
+ *               ... and the full id): source:a/b filters a folder
+ *   XC<comp>    each lower-cased path component and basename without
+ *               extension of the source id: source:handbook
+ *
+ * Value slots:
+ *   SOU_SLOT_SOURCE   source id (collapse key)
+ *   SOU_SLOT_ORDINAL  passage ordinal, 4-byte big-endian
+ *
+ * Document data: a passage record (sou/record.h).
+ *
+ * Metadata keys: see SOU_META_* below.
+ */
+#ifndef SOU_TERMS_H
+#define SOU_TERMS_H
+
+#define SOU_PREFIX_STEM "Z"
+#define SOU_PREFIX_TITLE "S"
+#define SOU_PREFIX_SOURCE "Q"
+#define SOU_PREFIX_SOURCE_PATH "XP"
+#define SOU_PREFIX_SOURCE_COMPONENT "XC"
+
+#define SOU_SLOT_SOURCE 0
+#define SOU_SLOT_ORDINAL 1
+
+#define SOU_META_IDENTITY "sou:identity"   /* sou_analyzer_identity() */
+#define SOU_META_FORMAT "sou:format"       /* "1" */
+#define SOU_META_STATS "sou:stats"         /* JSON: files, passages, bytes */
+
+#endif
