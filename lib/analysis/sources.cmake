@@ -1,0 +1,1 @@
+# analysis sources (owned by the analyzer work)

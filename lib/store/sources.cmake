@@ -1,0 +1,1 @@
+# store sources (owned by the shim work)
