@@ -1,0 +1,207 @@
+/* gen_fold_table.c - build-time generator of the analyzer's folding tables.
+ *
+ * Usage: sou-gen-fold-table OUTPUT.c
+ *
+ * For every BMP code point it writes the character's properties
+ * (charprops.h) and its folded form when it stands alone: NFKC_Casefold,
+ * and NFKC_Casefold followed by ICU's "Traditional-Simplified" transform
+ * (applied to each Han character of the result, then NFKC_Casefold again,
+ * repeated until stable so folding is idempotent). Supplementary code points
+ * whose folding is not the identity, or that lack a normalization boundary
+ * before them, go into a sorted exception list. The run-time analyzer uses
+ * these tables and calls unorm2 only for sequences that need context.
+ */
+#include "charprops.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/utrans.h>
+#include <unicode/ustring.h>
+#include <unicode/uversion.h>
+
+static uint32_t *pool;
+static size_t pool_len, pool_cap;
+
+static const UNormalizer2 *nfkc_cf;
+static UTransliterator *t2s;
+
+static void die(const char *what, UErrorCode st)
+{
+    fprintf(stderr, "sou-gen-fold-table: %s: %s\n", what, u_errorName(st));
+    exit(1);
+}
+
+/* UTF-16 -> code points; returns count. */
+static int to_cps(const UChar *s, int32_t n, uint32_t *out, int cap)
+{
+    int k = 0;
+    for (int32_t i = 0; i < n;) {
+        UChar32 c;
+        U16_NEXT(s, i, n, c);
+        if (k < cap) out[k] = (uint32_t)c;
+        k++;
+    }
+    return k;
+}
+
+static int32_t normalize(const UChar *in, int32_t n, UChar *out, int32_t cap)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    int32_t r = unorm2_normalize(nfkc_cf, in, n, out, cap, &st);
+    if (U_FAILURE(st)) die("unorm2_normalize", st);
+    return r;
+}
+
+/* Traditional->Simplified on each Han code point of s (in place). */
+static int32_t t2s_chars(UChar *s, int32_t n, int32_t cap)
+{
+    UChar out[256];
+    int32_t k = 0;
+    for (int32_t i = 0; i < n;) {
+        UChar32 c;
+        int32_t start = i;
+        U16_NEXT(s, i, n, c);
+        UErrorCode st = U_ZERO_ERROR;
+        if (uscript_getScript(c, &st) == USCRIPT_HAN) {
+            UChar buf[64];
+            int32_t len = i - start, limit = len;
+            memcpy(buf, s + start, (size_t)len * sizeof(UChar));
+            st = U_ZERO_ERROR;
+            utrans_transUChars(t2s, buf, &len, 64, 0, &limit, &st);
+            if (U_FAILURE(st)) die("utrans_transUChars", st);
+            memcpy(out + k, buf, (size_t)len * sizeof(UChar));
+            k += len;
+        } else {
+            memcpy(out + k, s + start, (size_t)(i - start) * sizeof(UChar));
+            k += i - start;
+        }
+    }
+    if (k > cap) die("t2s overflow", U_BUFFER_OVERFLOW_ERROR);
+    memcpy(s, out, (size_t)k * sizeof(UChar));
+    return k;
+}
+
+/* Fold one code point; returns the folded UTF-16 length in out. */
+static int32_t fold(UChar32 c, int with_t2s, UChar *out, int32_t cap)
+{
+    UChar in[2];
+    int32_t n = 0;
+    U16_APPEND_UNSAFE(in, n, c);
+    int32_t r = normalize(in, n, out, cap);
+    if (!with_t2s) return r;
+    for (int round = 0; round < 4; round++) {
+        UChar a[256], b[256];
+        memcpy(a, out, (size_t)r * sizeof(UChar));
+        int32_t m = t2s_chars(a, r, 256);
+        m = normalize(a, m, b, 256);
+        if (m == r && memcmp(b, out, (size_t)r * sizeof(UChar)) == 0) break;
+        memcpy(out, b, (size_t)m * sizeof(UChar));
+        r = m;
+    }
+    return r;
+}
+
+static uint32_t encode(UChar32 c, const UChar *s, int32_t n)
+{
+    uint32_t cps[64];
+    int k = to_cps(s, n, cps, 64);
+    if (k > 64) die("fold too long", U_BUFFER_OVERFLOW_ERROR);
+    if (k == 1) return cps[0];
+    if (pool_len + (size_t)k > pool_cap) {
+        pool_cap = pool_cap ? pool_cap * 2 : 4096;
+        pool = realloc(pool, pool_cap * sizeof *pool);
+        if (!pool) die("out of memory", U_MEMORY_ALLOCATION_ERROR);
+    }
+    uint32_t off = (uint32_t)pool_len;
+    memcpy(pool + pool_len, cps, (size_t)k * sizeof *cps);
+    pool_len += (size_t)k;
+    (void)c;
+    return 0x80000000u | ((uint32_t)k << 24) | off;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: sou-gen-fold-table OUTPUT.c\n");
+        return 2;
+    }
+    UErrorCode st = U_ZERO_ERROR;
+    nfkc_cf = unorm2_getNFKCCasefoldInstance(&st);
+    if (U_FAILURE(st)) die("unorm2_getNFKCCasefoldInstance", st);
+    UParseError pe;
+    static const UChar id[] = u"Traditional-Simplified";
+    t2s = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, &pe, &st);
+    if (U_FAILURE(st)) die("utrans_openU(Traditional-Simplified)", st);
+
+    static uint16_t props[65536];
+    static uint32_t plain[65536], simp[65536];
+    for (UChar32 c = 0; c < 0x10000; c++) {
+        props[c] = sou_charprops_compute(c, nfkc_cf);
+        if (c >= 0xD800 && c <= 0xDFFF) {
+            plain[c] = simp[c] = 0xFFFD;
+            continue;
+        }
+        UChar out[256];
+        int32_t n = fold(c, 0, out, 256);
+        plain[c] = encode(c, out, n);
+        n = fold(c, 1, out, 256);
+        simp[c] = encode(c, out, n);
+    }
+
+    FILE *f = fopen(argv[1], "w");
+    if (!f) {
+        perror(argv[1]);
+        return 1;
+    }
+    UVersionInfo v;
+    char ver[U_MAX_VERSION_STRING_LENGTH];
+    u_getVersion(v);
+    u_versionToString(v, ver);
+    fprintf(f, "/* Generated by gen_fold_table.c with ICU %s. Do not edit. */\n", ver);
+    fprintf(f, "#include \"fold_table.h\"\n\n");
+    fprintf(f, "const char sou_fold_icu_version[] = \"%s\";\n\n", ver);
+    fprintf(f, "const uint16_t sou_fold_props[65536] = {");
+    for (int c = 0; c < 0x10000; c++)
+        fprintf(f, "%s%u,", c % 16 ? "" : "\n", props[c]);
+    fprintf(f, "\n};\n\nconst uint32_t sou_fold_map_plain[65536] = {");
+    for (int c = 0; c < 0x10000; c++)
+        fprintf(f, "%s0x%x,", c % 12 ? "" : "\n", plain[c]);
+    fprintf(f, "\n};\n\nconst uint32_t sou_fold_map_t2s[65536] = {");
+    for (int c = 0; c < 0x10000; c++)
+        fprintf(f, "%s0x%x,", c % 12 ? "" : "\n", simp[c]);
+    fprintf(f, "\n};\n\n");
+
+    /* Supplementary exceptions (generated after the BMP so pool offsets of
+     * the BMP maps above are already final; the pool is written last). */
+    fprintf(f, "const sou_fold_supp sou_fold_supp_table[] = {\n");
+    size_t nsupp = 0;
+    for (UChar32 c = 0x10000; c <= 0x10FFFF; c++) {
+        UChar out[256];
+        int bb = unorm2_hasBoundaryBefore(nfkc_cf, c);
+        int32_t n = fold(c, 0, out, 256);
+        int id1 = n == 2 && U16_IS_LEAD(out[0]) && U16_GET_SUPPLEMENTARY(out[0], out[1]) == c;
+        UErrorCode st2 = U_ZERO_ERROR;
+        int han = uscript_getScript(c, &st2) == USCRIPT_HAN;
+        UChar out2[256];
+        int32_t n2 = han ? fold(c, 1, out2, 256) : n;
+        if (!han) memcpy(out2, out, (size_t)n * sizeof(UChar));
+        int id2 = n2 == 2 && U16_IS_LEAD(out2[0]) && U16_GET_SUPPLEMENTARY(out2[0], out2[1]) == c;
+        if (id1 && id2 && bb) continue;
+        uint32_t e1 = encode(c, out, n), e2 = encode(c, out2, n2);
+        fprintf(f, "{0x%x,0x%x,0x%x,%d},\n", (unsigned)c, e1, e2, bb);
+        nsupp++;
+    }
+    fprintf(f, "};\nconst size_t sou_fold_supp_count = %zu;\n\n", nsupp);
+    fprintf(f, "const uint32_t sou_fold_pool[] = {");
+    for (size_t i = 0; i < pool_len; i++)
+        fprintf(f, "%s0x%x,", i % 12 ? "" : "\n", pool[i]);
+    fprintf(f, "\n0 /* end */};\n");
+    if (fclose(f) != 0) {
+        perror(argv[1]);
+        return 1;
+    }
+    utrans_close(t2s);
+    free(pool);
+    return 0;
+}
