@@ -1,0 +1,323 @@
+"""bench/report/report.py - REPORT.md and PNG plots (gnuplot, pngcairo) from
+the report dict that bench/run builds (also saved as report.json)."""
+import os
+import shutil
+import subprocess
+
+ENGINE_NAMES = {"sou": "sou", "xapian": "stock Xapian", "fts5-trigram": "FTS5 trigram",
+                "fts5-unicode61": "FTS5 unicode61"}
+SET_NAMES = {
+    "han1": "Han substring, 1 char", "han2": "Han substring, 2 chars",
+    "han34": "Han substring, 3-4 chars", "mixed": "mixed Han+Latin",
+    "t2s": "Simplified query -> zh-TW text", "s2t": "Traditional query -> zh-CN text",
+    "fullwidth": "full-width query (ＵＳＢ)", "stemming": "English inflections",
+}
+
+
+def f(x, nd=2):
+    if x is None:
+        return "n/a"
+    if isinstance(x, float):
+        return f"{x:.{nd}f}"
+    return str(x)
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "n/a"
+    return f"{a / b:.2f}"
+
+
+def mb(n):
+    return f"{n / 1e6:.1f}"
+
+
+def _gnuplot(script, out):
+    if not shutil.which("gnuplot"):
+        return False
+    subprocess.run(["gnuplot"], input=script.encode(), check=True, cwd=out)
+    return True
+
+
+def plots(rep, latencies, out):
+    made = []
+    engines = rep["engines"]
+    term = "set terminal pngcairo size 900,560 font 'Sans,11'\n"
+    if latencies:
+        for e in engines:
+            with open(os.path.join(out, f"lat-{e}.dat"), "w") as fh:
+                lat = sorted(latencies[e])
+                for i, v in enumerate(lat, 1):
+                    fh.write(f"{max(v, 1e-3):.6f} {i / len(lat):.6f}\n")
+        lines = ", ".join(f"'lat-{e}.dat' using 1:2 with steps lw 2 title '{ENGINE_NAMES[e]}'"
+                          for e in engines)
+        script = (term + "set output 'latency_cdf.png'\n"
+                  f"set title 'Query latency, {rep['query']['queries']} queries, top 10 with snippets, one thread'\n"
+                  "set xlabel 'latency per query (ms, log scale)'\n"
+                  "set ylabel 'fraction of queries answered'\n"
+                  "set logscale x\nset grid\nset key bottom right\nset yrange [0:1]\n"
+                  f"plot {lines}\n")
+        if _gnuplot(script, out):
+            made.append("latency_cdf.png")
+        with open(os.path.join(out, "throughput.dat"), "w") as fh:
+            for e in engines:
+                q = rep["query"]["engines"][e]["qps"] or 0
+                ix = rep["indexing"][e]["mb_per_s"]
+                fh.write(f"\"{ENGINE_NAMES[e]}\" {q:.3f} {ix:.3f}\n")
+        script = (term.replace("900,560", "1100,520") + "set output 'throughput.png'\n"
+                  "set multiplot layout 1,2\n"
+                  "set style fill solid 0.7 border -1\nset boxwidth 0.6\nset grid ytics\n"
+                  "set yrange [0:*]\nset xtics rotate by -20\n"
+                  "set title 'Query throughput (one thread)'\n"
+                  "set xlabel 'engine'\nset ylabel 'queries per second'\n"
+                  "plot 'throughput.dat' using 0:2:xtic(1) with boxes notitle lc rgb '#4a7ebb', "
+                  "'' using 0:2:(sprintf('%.0f',$2)) with labels offset 0,0.8 notitle\n"
+                  "set title 'Indexing throughput (passage text)'\n"
+                  "set ylabel 'MB of passage text per second'\n"
+                  "plot 'throughput.dat' using 0:3:xtic(1) with boxes notitle lc rgb '#bb6a4a', "
+                  "'' using 0:3:(sprintf('%.1f',$3)) with labels offset 0,0.8 notitle\n"
+                  "unset multiplot\n")
+        if _gnuplot(script, out):
+            made.append("throughput.png")
+    qual = rep.get("quality", {}).get("table")
+    if qual:
+        sets = [s for s in SET_NAMES if s in rep["quality"]["sets"]]
+        with open(os.path.join(out, "quality.dat"), "w") as fh:
+            fh.write("set " + " ".join(f"\"{ENGINE_NAMES[e]}\"" for e in engines) + "\n")
+            for s in sets:
+                fh.write(f"\"{s}\" " + " ".join(f"{qual[e][s]['recall']:.4f}" for e in engines) + "\n")
+        cols = ", ".join(f"'' using {i + 2}{':xtic(1)' if i == 0 else ''} title columnheader"
+                         for i in range(len(engines)))
+        script = (term.replace("900,560", "1100,520") + "set output 'quality.png'\n"
+                  "set title 'Recall against the brute-force oracle (every match returned)'\n"
+                  "set xlabel 'query set'\nset ylabel 'recall (mean over queries)'\n"
+                  "set style data histograms\nset style histogram clustered gap 1\n"
+                  "set style fill solid 0.8 border -1\nset yrange [0:1.05]\nset grid ytics\n"
+                  "set key outside right\nset xtics rotate by -25\n"
+                  f"plot 'quality.dat' {cols[3:]}\n")
+        if _gnuplot(script, out):
+            made.append("quality.png")
+    remote = rep.get("remote")
+    if remote and "single" in remote:
+        with open(os.path.join(out, "remote.dat"), "w") as fh:
+            fh.write("config p50 p99\n")
+            for k, name in (("single", "one compacted index"),
+                            ("local_shards", f"{remote['shards']} local shards"),
+                            ("remote_shards", f"{remote['shards']} shards on xapian-tcpsrv")):
+                fh.write(f"\"{name}\" {remote[k]['p50_ms']:.4f} {remote[k]['p99_ms']:.4f}\n")
+        script = (term + "set output 'remote.png'\n"
+                  "set title 'sou query latency: local vs sharded vs remote (loopback)'\n"
+                  "set xlabel 'index layout'\nset ylabel 'latency (ms)'\n"
+                  "set style data histograms\nset style histogram clustered gap 1\n"
+                  "set style fill solid 0.8 border -1\nset yrange [0:*]\nset grid ytics\n"
+                  "plot 'remote.dat' using 2:xtic(1) title 'p50', '' using 3 title 'p99'\n")
+        if _gnuplot(script, out):
+            made.append("remote.png")
+    return made
+
+
+def write(rep, latencies, out):
+    made = plots(rep, latencies, out)
+    engines = rep["engines"]
+    peers = [e for e in engines if e != "sou"]
+    m = rep["machine"]
+    L = []
+    w = L.append
+    w(f"# sou benchmark report ({rep['size']} size)\n")
+    w(f"Run {rep['started']}, seed {rep['seed']}, {rep['seconds']:.0f} s in total. "
+      f"Produced by `bench/run --size {rep['size']}`; numbers in `report.json`.\n")
+    w(f"Machine: {m['cores']} cores, {m['cpu']}, {m['memory']}, {m['os']}.  ")
+    v = m["versions"]
+    w(f"Versions: sou {v['sou']}, ICU {v['icu']}, Xapian {v['xapian']}, SQLite {v['sqlite']}.\n")
+    if "speed_corpus" in rep:
+        sc = rep["speed_corpus"]
+        w(f"Speed corpus: {sc['passages']:,} passages, {mb(sc['text_bytes'])} MB of passage text"
+          + (f" (the real corpus x{rep['copies']}, distinct source ids)" if rep.get("copies") else "")
+          + ".  ")
+    qc = rep["quality_corpus"]
+    w(f"Quality corpus: {qc['passages']:,} passages, {mb(qc['text_bytes'])} MB.\n")
+
+    # ---- summary
+    w("## Summary\n")
+    w("Ratios are sou/peer: above 1 means sou is higher (better for MB/s, QPS, recall, MRR), "
+      "below 1 for latency means sou is faster.\n")
+    hdr = ["engine"]
+    rows = {e: [ENGINE_NAMES[e]] for e in engines}
+    ix = rep.get("indexing")
+    qy = rep.get("query", {}).get("engines")
+    ql = rep.get("quality", {}).get("table", {})
+    if ix:
+        hdr += ["index MB/s", "index size MB"]
+        for e in engines:
+            rows[e] += [f"{ix[e]['mb_per_s']:.2f}", mb(ix[e]["index_bytes"])]
+    if qy:
+        hdr += ["p50 ms", "p99 ms", "QPS"]
+        for e in engines:
+            rows[e] += [f(qy[e]["p50_ms"], 3), f(qy[e]["p99_ms"], 3), f(qy[e]["qps"], 0)]
+    han_sets = [s for s in ("han1", "han2", "han34", "mixed") if s in rep["quality"]["sets"]]
+    if ql:
+        hdr += ["Han recall (min of classes)", "Han precision (min)", "T/S recall", "full-width recall",
+                "stemming recall", "MRR@10"]
+        for e in engines:
+            t = ql[e]
+            hr = min((t[s]["recall"] for s in han_sets), default=None)
+            hp = [t[s]["precision"] for s in han_sets if t[s]["precision"] is not None]
+            ts = [t[s]["recall"] for s in ("t2s", "s2t") if s in t]
+            rows[e] += [f(hr, 3), f(min(hp), 3) if hp else "n/a", f(min(ts), 3) if ts else "n/a",
+                        f(t.get("fullwidth", {}).get("recall"), 3),
+                        f(t.get("stemming", {}).get("recall"), 3),
+                        f(t.get("known_item", {}).get("mrr@10"), 3)]
+    w("| " + " | ".join(hdr) + " |")
+    w("|" + "---|" * len(hdr))
+    for e in engines:
+        w("| " + " | ".join(rows[e]) + " |")
+    w("")
+
+    # ---- speed
+    if ix:
+        w("## Speed\n")
+        if rep.get("analyzer"):
+            a = rep["analyzer"]
+            w("### Analyzer\n")
+            if "rows" in a and a["rows"]:
+                w(f"bench-analyzer over the passage texts ({mb(a['file_bytes'])} MB), one thread:\n")
+                keys = list(a["rows"][0].keys())
+                w("| " + " | ".join(keys) + " |")
+                w("|" + "---|" * len(keys))
+                for r in a["rows"]:
+                    w("| " + " | ".join(f(r.get(k)) for k in keys) + " |")
+                w("")
+            else:
+                w(f"not measured: {a.get('error', 'no output')}\n")
+        w("### Indexing\n")
+        w("sou-index reads the corpus documents (JSON Lines), splits passages, analyzes "
+          "with all cores and writes its index; each peer reads the passages sou made "
+          "(pre-split) and indexes them with one writer / one transaction. MB/s counts the "
+          "same passage-text bytes for every engine; wall time of the whole indexing run.\n")
+        w("| engine | seconds | MB/s | passages/s | index size MB | sou/peer MB/s | sou/peer size |")
+        w("|---|---|---|---|---|---|---|")
+        for e in engines:
+            s = ix[e]
+            w(f"| {ENGINE_NAMES[e]} | {s['seconds']:.2f} | {s['mb_per_s']:.2f} | "
+              f"{s['passages_per_s']:,.0f} | {mb(s['index_bytes'])} | "
+              f"{ratio(ix['sou']['mb_per_s'], s['mb_per_s'])} | "
+              f"{ratio(ix['sou']['index_bytes'], s['index_bytes'])} |")
+        w("")
+    if qy:
+        q = rep["query"]
+        w("### Queries\n")
+        cats = ", ".join(f"{k} {v}" for k, v in q["categories"].items())
+        w(f"{q['queries']} queries drawn from the passages with seed {rep['seed']} ({cats}); "
+          "top 10 with snippets, one thread, each query timed alone inside the engine's "
+          "process after one untimed warm-up pass over the whole mix. "
+          "`hash` is the sha256 (16 hex) of all result lists.\n")
+        w("| engine | p50 ms | p90 ms | p99 ms | max ms | QPS | zero-hit queries | errors | "
+          "sou/peer p50 | sou/peer p99 | sou/peer QPS | hash |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        so = qy["sou"]
+        for e in engines:
+            s = qy[e]
+            w(f"| {ENGINE_NAMES[e]} | {f(s['p50_ms'], 3)} | {f(s['p90_ms'], 3)} | {f(s['p99_ms'], 3)} | "
+              f"{f(s['max_ms'], 1)} | {f(s['qps'], 0)} | {s['zero_hits']} | {s['errors']} | "
+              f"{ratio(so['p50_ms'], s['p50_ms'])} | {ratio(so['p99_ms'], s['p99_ms'])} | "
+              f"{ratio(so['qps'], s['qps'])} | `{s['hash']}` |")
+        w("")
+        w("p50 (ms) by query category:\n")
+        cl = list(q["categories"])
+        w("| engine | " + " | ".join(cl) + " |")
+        w("|---|" + "---|" * len(cl))
+        for e in engines:
+            w(f"| {ENGINE_NAMES[e]} | " + " | ".join(f(qy[e]['p50_ms_by_category'].get(c), 3) for c in cl) + " |")
+        w("")
+        for p in ("latency_cdf.png", "throughput.png"):
+            if p in made:
+                w(f"![{p}]({p})\n")
+    r = rep.get("remote")
+    if r:
+        w("### Remote shards (issue 7)\n")
+        if "single" in r:
+            w(f"sou on the same passages: one compacted index, {r['shards']} local shards "
+              f"(searched together), and the same {r['shards']} shards each served by "
+              "`xapian-tcpsrv` on 127.0.0.1 through a Xapian stub file; same query mix.\n")
+            w("| layout | p50 ms | p90 ms | p99 ms | QPS | p50 / single | p99 / single | hash |")
+            w("|---|---|---|---|---|---|---|---|")
+            for k, name in (("single", "one compacted index"), ("local_shards", "local shards"),
+                            ("remote_shards", "remote shards")):
+                s = r[k]
+                w(f"| {name} | {f(s['p50_ms'], 3)} | {f(s['p90_ms'], 3)} | {f(s['p99_ms'], 3)} | "
+                  f"{f(s['qps'], 0)} | {ratio(s['p50_ms'], r['single']['p50_ms'])} | "
+                  f"{ratio(s['p99_ms'], r['single']['p99_ms'])} | `{s['hash']}` |")
+            w(f"\nSame result lists in all three layouts: {'yes' if r['same_answers'] else 'NO'}.\n")
+            if "remote.png" in made:
+                w("![remote.png](remote.png)\n")
+        else:
+            w(f"not measured: {r.get('error')}\n")
+
+    # ---- quality
+    qq = rep.get("quality")
+    if qq:
+        w("## Quality\n")
+        w("Every figure is judged by an independent oracle (bench/quality/oracle.py): passage "
+          "text and queries folded with ICU directly (NFKC_Casefold, then ICU's "
+          "Traditional-Simplified transform; `bench-oracle-fold`, no sou code) and scanned by "
+          "brute force. Set queries return every match (no limit); recall is the mean over "
+          "queries, precision is all correct hits over all hits returned. Known-item: top 10.\n")
+        w("| query set | queries | " + " | ".join(f"{ENGINE_NAMES[e]} recall | precision" for e in engines) + " |")
+        w("|---|---|" + "---|---|" * len(engines))
+        for s, name in SET_NAMES.items():
+            if s not in qq["sets"]:
+                continue
+            cells = []
+            for e in engines:
+                t = qq["table"][e][s]
+                cells += [f(t["recall"], 3), f(t["precision"], 3)]
+            w(f"| {name} | {qq['sets'][s]} | " + " | ".join(cells) + " |")
+        if "known_item" in qq["sets"]:
+            w("")
+            w("| known-item (LibreOffice help titles) | queries | " +
+              " | ".join(f"{ENGINE_NAMES[e]} MRR@10 | success@10" for e in engines) + " |")
+            w("|---|---|" + "---|---|" * len(engines))
+            cells = []
+            for e in engines:
+                t = qq["table"][e]["known_item"]
+                cells += [f(t["mrr@10"], 3), f(t["success@10"], 3)]
+            w(f"| page title -> its passages | {qq['sets']['known_item']} | " + " | ".join(cells) + " |")
+        w("")
+        if "quality.png" in made:
+            w("![quality.png](quality.png)\n")
+        if qq.get("bm25_sweep"):
+            sw = qq["bm25_sweep"]
+            best = sw[0]
+            w("### BM25 sweep (sou, known-item task)\n")
+            w(f"Best: k1={best['k1']}, b={best['b']}: MRR@10 {best['mrr@10']:.3f}, "
+              f"success@10 {best['success@10']:.3f} (ties broken towards k1=1.2, b=0.75).\n")
+            ks = sorted({s["k1"] for s in sw})
+            bs = sorted({s["b"] for s in sw})
+            grid = {(s["k1"], s["b"]): s["mrr@10"] for s in sw}
+            w("MRR@10 | " + " | ".join(f"b={b}" for b in bs) + " |")
+            w("|---|" + "---|" * len(bs))
+            for k in ks:
+                w(f"| k1={k} | " + " | ".join(f"{grid[(k, b)]:.3f}" for b in bs) + " |")
+            w("")
+        w("Result hashes per query set:\n")
+        w("| engine | " + " | ".join(qq["sets"]) + " |")
+        w("|---|" + "---|" * len(qq["sets"]))
+        for e in engines:
+            w(f"| {ENGINE_NAMES[e]} | " + " | ".join(f"`{qq['hashes'][e][s]}`" for s in qq["sets"]) + " |")
+        w("")
+    w("## How the peers are set up\n")
+    w("- **stock Xapian** (bench/peers/xapian_*.cc): TermGenerator with FLAG_CJK_NGRAM, "
+      "positions, English stemmer STEM_SOME, title indexed with prefix S and unprefixed "
+      "(as omindex does), one WritableDatabase; QueryParser FLAG_DEFAULT|FLAG_CJK_NGRAM, "
+      "default operator AND (sou ANDs words), BM25Weight defaults, MSet::snippet with "
+      "SNIPPET_CJK_NGRAM for each of the top 10.\n"
+      "- **SQLite FTS5** (bench/peers/fts5.c): table passages(title, body), tokenize "
+      "`trigram` or `unicode61`, one transaction; MATCH expression = each whitespace "
+      "token (or quoted phrase) as an FTS5 string, ANDed; `ORDER BY rank LIMIT 10` "
+      "(bm25) with snippet(). The trigram tokenizer cannot match a string shorter than "
+      "3 characters (1-2 character Han queries find nothing); unicode61 keeps a run of Han "
+      "characters as one token, so a Han query matches only whole runs.\n"
+      "- Every engine indexes the passages exported from sou's index "
+      "(bench-export-passages): same texts, titles and ids.\n")
+    with open(os.path.join(out, "REPORT.md"), "w", encoding="utf-8") as fh:
+        fh.write("\n".join(L) + "\n")
