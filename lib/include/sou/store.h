@@ -29,6 +29,11 @@ extern "C" {
 #endif
 
 /* ---- documents being built ------------------------------------------- */
+/* Longest term a glass database stores. The sou_doc_add_* functions return
+ * SOU_ETOOBIG for a longer term and SOU_EINVAL for an empty one, so one bad
+ * token never makes sou_writer_add reject the whole passage. */
+#define SOU_TERM_MAX_BYTES 245
+
 typedef struct sou_doc sou_doc;
 int sou_doc_new(sou_doc **out);
 void sou_doc_free(sou_doc *d);                /* accepts NULL */
@@ -45,7 +50,10 @@ int sou_doc_set_data(sou_doc *d, const char *data, size_t len);
 /* ---- writing ----------------------------------------------------------- */
 typedef struct sou_writer sou_writer;
 /* Create or open the database directory path for writing (takes Xapian's
- * lock). */
+ * lock: SOU_ELOCKED if another writer has it; SOU_EREADONLY if the directory
+ * is not writable; SOU_ENOTFOUND if the parent directory is missing).
+ * Changes become durable (and visible to readers) only at
+ * sou_writer_commit: Xapian's automatic commits are disabled. */
 int sou_writer_open(const char *path, sou_writer **out, sou_error *err);
 /* Close; pending changes are NOT committed (call commit first). NULL ok. */
 void sou_writer_close(sou_writer *w);
@@ -60,12 +68,19 @@ int sou_writer_set_metadata(sou_writer *w, const char *key, const char *val,
 int sou_writer_get_metadata(sou_writer *w, const char *key, char **out,
                             size_t *len, sou_error *err);
 int sou_writer_doccount(sou_writer *w, uint64_t *out, sou_error *err);
-/* Call cb for every term starting with prefix (prefix included in term). */
+/* Call cb for every term starting with prefix (prefix included in term),
+ * in byte order. cb returns 0 to go on; a negative value stops the walk and
+ * is returned; a positive value stops it and SOU_ESTOPPED is returned. cb
+ * must not modify w (collect terms, then delete). */
 typedef int (*sou_term_visit_cb)(void *ctx, const char *term, size_t len);
 int sou_writer_allterms(sou_writer *w, const char *prefix, size_t plen,
                         sou_term_visit_cb cb, void *ctx, sou_error *err);
 
-/* Merge n source databases into a new compact database at dest. */
+/* Merge n source databases (directories or stub files) into a new compact
+ * glass database directory at dest. dest must not exist (or be an empty
+ * directory): compact to a fresh path and rename. Doc ids are renumbered
+ * (source i's ids follow source i-1's); metadata keys present in several
+ * sources keep the first source's value. */
 int sou_compact(const char *const *srcs, size_t n, const char *dest,
                 sou_error *err);
 

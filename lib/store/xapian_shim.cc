@@ -1,0 +1,1110 @@
+/* xapian_shim.cc - the only C++ in sou: sou/store.h over Xapian 1.4.
+ *
+ * Every entry point runs its Xapian calls inside guard(), which catches every
+ * exception and turns it into a SOU_E* code plus "Op: ClassName: message
+ * (context) [errno text]" in sou_error.msg. Nothing escapes to C.
+ *
+ * Choices made here (and why):
+ * - Writers open with DB_CREATE_OR_OPEN | DB_BACKEND_GLASS and keep the
+ *   termlist table: delete_document(term) and replace_document need it, and
+ *   sou_reader_wdf reads it. DB_NO_SYNC is never used (crash safety).
+ * - A writer always holds an open Xapian transaction (begin_transaction(true))
+ *   that sou_writer_commit ends and restarts. Two reasons: Xapian's automatic
+ *   commit every XAPIAN_FLUSH_THRESHOLD documents is suppressed inside a
+ *   transaction, so only sou_writer_commit makes changes durable (the indexer
+ *   relies on commits falling between sources); and closing a writer cancels
+ *   the transaction, so sou_writer_close really drops uncommitted changes
+ *   (a plain WritableDatabase destructor would commit them).
+ * - sou_compact writes a glass directory (not DBCOMPACT_SINGLE_FILE): the
+ *   writer, xapian-tcpsrv and every Xapian tool open a directory, and a
+ *   directory can be updated later.
+ * - Readers expand stub files themselves (same syntax as Xapian 1.4's
+ *   read_stub_file in backends/databasehelpers.h) so that each shard is
+ *   opened separately, named in errors, and can be skipped (allow_partial).
+ * - sou_reader_wdf reads the document's termlist (skip_to) rather than the
+ *   term's posting list: its cost is bounded by the passage size, and on a
+ *   remote shard a posting list is fetched whole while a termlist is one
+ *   document's worth.
+ */
+#include "sou/store.h"
+#include "sou/terms.h"
+
+#include <xapian.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace {
+
+/* Xapian 1.4 keeps errno private; its error string is strerror(errno). */
+bool xapian_errno_is(const Xapian::Error &e, int errnum)
+{
+    const char *s = e.get_error_string();
+    return s && std::strcmp(s, std::strerror(errnum)) == 0;
+}
+
+bool xapian_errno_readonly(const Xapian::Error &e)
+{
+    return xapian_errno_is(e, EACCES) || xapian_errno_is(e, EPERM) ||
+           xapian_errno_is(e, EROFS);
+}
+
+bool xapian_errno_missing(const Xapian::Error &e)
+{
+    return xapian_errno_is(e, ENOENT) || xapian_errno_is(e, ENOTDIR);
+}
+
+/* The mapping documented at the top of sou/store.h. Xapian::Error has no
+ * virtual functions (no dynamic_cast), but get_type() names the exact
+ * class, and the 1.4 hierarchy is closed. */
+int code_for(const Xapian::Error &e)
+{
+    const char *t = e.get_type();
+    auto is = [t](const char *name) { return std::strcmp(t, name) == 0; };
+    if (is("DatabaseLockError")) return SOU_ELOCKED;
+    if (is("DatabaseCorruptError")) return SOU_ECORRUPT;
+    if (is("DatabaseModifiedError")) return SOU_ESTALE;
+    if (is("DatabaseVersionError")) return SOU_EVERSION;
+    if (is("DatabaseNotFoundError")) return SOU_ENOTFOUND;
+    if (is("DatabaseOpeningError") || is("DatabaseCreateError")) {
+        if (xapian_errno_missing(e)) return SOU_ENOTFOUND;
+        if (xapian_errno_readonly(e)) return SOU_EREADONLY;
+        return SOU_EIO;
+    }
+    if (is("DatabaseClosedError")) return SOU_EINVAL;
+    if (is("DatabaseError")) {
+        if (xapian_errno_readonly(e)) return SOU_EREADONLY;
+        return SOU_EIO;   /* includes ENOSPC, EIO, EDQUOT */
+    }
+    if (is("NetworkError") || is("NetworkTimeoutError")) return SOU_ENETWORK;
+    if (is("DocNotFoundError")) return SOU_ENOTFOUND;
+    /* "Chert backend disabled", "Flint backend no longer supported" */
+    if (is("FeatureUnavailableError")) return SOU_EVERSION;
+    if (is("WildcardError")) return SOU_ETOOBIG;
+    if (is("QueryParserError")) return SOU_EQUERY;
+    if (is("InvalidArgumentError") || is("InvalidOperationError") ||
+        is("UnimplementedError") || is("RangeError"))
+        return SOU_EINVAL;
+    /* InternalError, AssertionError, SerialisationError: a bug somewhere */
+    return SOU_EINTERNAL;
+}
+
+/* "what: ClassName: message (context) [errno text]" */
+int set_xapian_error(sou_error *err, int code, const std::string &what,
+                     const Xapian::Error &e)
+{
+    const char *es = e.get_error_string();
+    const std::string &ctx = e.get_context();
+    return sou_error_set(err, code, "%s: %s: %s%s%s%s%s%s", what.c_str(),
+                         e.get_type(), e.get_msg().c_str(),
+                         ctx.empty() ? "" : " (", ctx.c_str(),
+                         ctx.empty() ? "" : ")", es ? " - " : "", es ? es : "");
+}
+
+/* Run f (returning 0 or SOU_E*) with every exception mapped to a code. */
+template <class F>
+int guard(sou_error *err, const char *what, F &&f)
+{
+    try {
+        return f();
+    } catch (const Xapian::Error &e) {
+        try {
+            return set_xapian_error(err, code_for(e), what, e);
+        } catch (...) {
+            return sou_error_set(err, code_for(e), "%s: %s", what, e.get_type());
+        }
+    } catch (const std::bad_alloc &) {
+        return sou_error_set(err, SOU_ENOMEM, "%s: out of memory", what);
+    } catch (const std::length_error &e) {
+        return sou_error_set(err, SOU_ENOMEM, "%s: length_error: %s", what, e.what());
+    } catch (const std::exception &e) {
+        return sou_error_set(err, SOU_EINTERNAL, "%s: C++ exception: %s", what, e.what());
+    } catch (...) {
+        return sou_error_set(err, SOU_EINTERNAL, "%s: unknown C++ exception", what);
+    }
+}
+
+/* Copy s into a malloc'd NUL-terminated buffer. */
+int copy_out(const std::string &s, char **out, size_t *len)
+{
+    char *p = static_cast<char *>(std::malloc(s.size() + 1));
+    if (!p) return SOU_ENOMEM;
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    p[s.size()] = '\0';
+    *out = p;
+    if (len) *len = s.size();
+    return 0;
+}
+
+/* Longest term glass stores ("Term too long (> 245)" otherwise). */
+int check_term(const char *term, size_t len)
+{
+    if (!term || len == 0) return SOU_EINVAL;
+    if (len > SOU_TERM_MAX_BYTES) return SOU_ETOOBIG;
+    return 0;
+}
+
+} // namespace
+
+/* ======================================================================= */
+/* documents                                                               */
+
+struct sou_doc {
+    Xapian::Document doc;
+};
+
+extern "C" int sou_doc_new(sou_doc **out)
+{
+    if (!out) return SOU_EINVAL;
+    *out = nullptr;
+    return guard(nullptr, "sou_doc_new", [&] {
+        *out = new sou_doc();
+        return 0;
+    });
+}
+
+extern "C" void sou_doc_free(sou_doc *d)
+{
+    delete d;
+}
+
+extern "C" void sou_doc_clear(sou_doc *d)
+{
+    if (!d) return;
+    guard(nullptr, "sou_doc_clear", [&] {
+        d->doc = Xapian::Document();
+        return 0;
+    });
+}
+
+extern "C" int sou_doc_add_posting(sou_doc *d, const char *term, size_t len,
+                                   uint32_t pos)
+{
+    if (!d) return SOU_EINVAL;
+    int rc = check_term(term, len);
+    if (rc) return rc;
+    return guard(nullptr, "sou_doc_add_posting", [&] {
+        d->doc.add_posting(std::string(term, len), pos, 1);
+        return 0;
+    });
+}
+
+extern "C" int sou_doc_add_term(sou_doc *d, const char *term, size_t len,
+                                uint32_t wdf_inc)
+{
+    if (!d) return SOU_EINVAL;
+    int rc = check_term(term, len);
+    if (rc) return rc;
+    return guard(nullptr, "sou_doc_add_term", [&] {
+        d->doc.add_term(std::string(term, len), wdf_inc);
+        return 0;
+    });
+}
+
+extern "C" int sou_doc_add_boolean(sou_doc *d, const char *term, size_t len)
+{
+    if (!d) return SOU_EINVAL;
+    int rc = check_term(term, len);
+    if (rc) return rc;
+    return guard(nullptr, "sou_doc_add_boolean", [&] {
+        d->doc.add_boolean_term(std::string(term, len));
+        return 0;
+    });
+}
+
+extern "C" int sou_doc_set_value(sou_doc *d, unsigned slot, const char *v,
+                                 size_t len)
+{
+    if (!d || (!v && len)) return SOU_EINVAL;
+    return guard(nullptr, "sou_doc_set_value", [&] {
+        d->doc.add_value(slot, len ? std::string(v, len) : std::string());
+        return 0;
+    });
+}
+
+extern "C" int sou_doc_set_data(sou_doc *d, const char *data, size_t len)
+{
+    if (!d || (!data && len)) return SOU_EINVAL;
+    return guard(nullptr, "sou_doc_set_data", [&] {
+        d->doc.set_data(len ? std::string(data, len) : std::string());
+        return 0;
+    });
+}
+
+/* ======================================================================= */
+/* writing                                                                 */
+
+struct sou_writer {
+    Xapian::WritableDatabase db;
+    std::string path;
+    bool in_txn = false;   /* our transaction is open */
+};
+
+namespace {
+
+/* Every change happens inside a transaction (see the top of this file). */
+void ensure_txn(sou_writer *w)
+{
+    if (w->in_txn) return;
+    w->db.begin_transaction(true);
+    w->in_txn = true;
+}
+
+} // namespace
+
+extern "C" int sou_writer_open(const char *path, sou_writer **out,
+                               sou_error *err)
+{
+    if (!out) return sou_error_set(err, SOU_EINVAL, "sou_writer_open: out is NULL");
+    *out = nullptr;
+    if (!path || !*path)
+        return sou_error_set(err, SOU_EINVAL, "sou_writer_open: empty path");
+    std::string what;
+    try {
+        what = std::string("opening index ") + path + " for writing";
+    } catch (...) {
+        return sou_error_set(err, SOU_ENOMEM, "sou_writer_open: out of memory");
+    }
+    return guard(err, what.c_str(), [&] {
+        sou_writer *w = new sou_writer();
+        try {
+            w->path = path;
+            w->db = Xapian::WritableDatabase(
+                path, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+            ensure_txn(w);
+        } catch (const Xapian::DatabaseLockError &e) {
+            delete w;
+            /* Xapian reports both "already locked" and "can't create the
+             * lock file" as a lock error; only the first is a lock. */
+            if (e.get_msg().find("already locked") != std::string::npos)
+                return set_xapian_error(err, SOU_ELOCKED,
+                    what + " (another writer holds the lock)", e);
+            if (access(path, W_OK) != 0 &&
+                (errno == EACCES || errno == EROFS || errno == EPERM))
+                return set_xapian_error(err, SOU_EREADONLY,
+                    what + " (directory not writable: " + std::strerror(errno) + ")", e);
+            return set_xapian_error(err, SOU_EIO, what, e);
+        } catch (...) {
+            delete w;
+            throw;
+        }
+        *out = w;
+        return 0;
+    });
+}
+
+extern "C" void sou_writer_close(sou_writer *w)
+{
+    if (!w) return;
+    guard(nullptr, "sou_writer_close", [&] {
+        /* Drop uncommitted changes; the destructor then has nothing to
+         * commit and releases the lock. */
+        if (w->in_txn) w->db.cancel_transaction();
+        return 0;
+    });
+    guard(nullptr, "sou_writer_close", [&] {
+        delete w;
+        return 0;
+    });
+}
+
+extern "C" int sou_writer_add(sou_writer *w, const sou_doc *d, sou_error *err)
+{
+    if (!w || !d) return sou_error_set(err, SOU_EINVAL, "sou_writer_add: NULL argument");
+    return guard(err, "adding a document", [&] {
+        ensure_txn(w);
+        w->db.add_document(d->doc);
+        return 0;
+    });
+}
+
+extern "C" int sou_writer_delete_term(sou_writer *w, const char *term,
+                                      size_t len, sou_error *err)
+{
+    if (!w) return sou_error_set(err, SOU_EINVAL, "sou_writer_delete_term: NULL writer");
+    int rc = check_term(term, len);
+    if (rc)
+        return sou_error_set(err, rc, "sou_writer_delete_term: term empty or longer than %d bytes",
+                             SOU_TERM_MAX_BYTES);
+    return guard(err, "deleting documents by term", [&] {
+        ensure_txn(w);
+        w->db.delete_document(std::string(term, len));
+        return 0;
+    });
+}
+
+extern "C" int sou_writer_commit(sou_writer *w, sou_error *err)
+{
+    if (!w) return sou_error_set(err, SOU_EINVAL, "sou_writer_commit: NULL writer");
+    return guard(err, "committing", [&] {
+        if (w->in_txn) {
+            w->in_txn = false;   /* Xapian ends it even if the commit fails */
+            w->db.commit_transaction();   /* flushed: durable on return */
+        }
+        ensure_txn(w);
+        return 0;
+    });
+}
+
+extern "C" int sou_writer_set_metadata(sou_writer *w, const char *key,
+                                       const char *val, size_t len,
+                                       sou_error *err)
+{
+    if (!w || !key || (!val && len))
+        return sou_error_set(err, SOU_EINVAL, "sou_writer_set_metadata: NULL argument");
+    return guard(err, "setting metadata", [&] {
+        ensure_txn(w);
+        w->db.set_metadata(key, len ? std::string(val, len) : std::string());
+        return 0;
+    });
+}
+
+extern "C" int sou_writer_get_metadata(sou_writer *w, const char *key,
+                                       char **out, size_t *len, sou_error *err)
+{
+    if (!w || !key || !out)
+        return sou_error_set(err, SOU_EINVAL, "sou_writer_get_metadata: NULL argument");
+    *out = nullptr;
+    if (len) *len = 0;
+    return guard(err, "reading metadata", [&] {
+        int rc = copy_out(w->db.get_metadata(key), out, len);
+        if (rc) return sou_error_set(err, rc, "reading metadata: out of memory");
+        return 0;
+    });
+}
+
+extern "C" int sou_writer_doccount(sou_writer *w, uint64_t *out, sou_error *err)
+{
+    if (!w || !out) return sou_error_set(err, SOU_EINVAL, "sou_writer_doccount: NULL argument");
+    return guard(err, "counting documents", [&] {
+        *out = w->db.get_doccount();
+        return 0;
+    });
+}
+
+extern "C" int sou_writer_allterms(sou_writer *w, const char *prefix,
+                                   size_t plen, sou_term_visit_cb cb,
+                                   void *ctx, sou_error *err)
+{
+    if (!w || !cb || (!prefix && plen))
+        return sou_error_set(err, SOU_EINVAL, "sou_writer_allterms: NULL argument");
+    return guard(err, "listing terms", [&] {
+        std::string pre = plen ? std::string(prefix, plen) : std::string();
+        for (Xapian::TermIterator t = w->db.allterms_begin(pre);
+             t != w->db.allterms_end(pre); ++t) {
+            const std::string &term = *t;
+            int rc = cb(ctx, term.data(), term.size());
+            if (rc < 0) return rc;
+            if (rc > 0) return static_cast<int>(SOU_ESTOPPED);
+        }
+        return 0;
+    });
+}
+
+extern "C" int sou_compact(const char *const *srcs, size_t n, const char *dest,
+                           sou_error *err)
+{
+    if (!srcs || n == 0 || !dest || !*dest)
+        return sou_error_set(err, SOU_EINVAL, "sou_compact: no sources or no destination");
+    struct stat st;
+    if (stat(dest, &st) == 0) {
+        /* Never write over an index: the caller compacts to a fresh path
+         * and renames, so a crash leaves either the old or the new index. */
+        if (!S_ISDIR(st.st_mode) || rmdir(dest) != 0)
+            return sou_error_set(err, SOU_EINVAL,
+                                 "compacting into %s: destination exists and is not an empty directory",
+                                 dest);
+    }
+    return guard(err, "compacting", [&] {
+        Xapian::Database all;
+        for (size_t i = 0; i < n; i++) {
+            if (!srcs[i]) return sou_error_set(err, SOU_EINVAL, "sou_compact: source %zu is NULL", i);
+            try {
+                all.add_database(Xapian::Database(srcs[i]));
+            } catch (const Xapian::Error &e) {
+                return set_xapian_error(err, code_for(e),
+                                        std::string("compacting: opening source ") + srcs[i], e);
+            }
+        }
+        unsigned flags = Xapian::Compactor::FULL;
+        if (n > 3) flags |= Xapian::DBCOMPACT_MULTIPASS;
+        try {
+            all.compact(dest, flags);
+        } catch (const Xapian::Error &e) {
+            return set_xapian_error(err, code_for(e),
+                                    std::string("compacting into ") + dest, e);
+        }
+        return 0;
+    });
+}
+
+/* ======================================================================= */
+/* queries                                                                 */
+
+struct sou_query {
+    Xapian::Query q;
+};
+
+struct sou_qpool {
+    std::deque<sou_query> nodes;   /* deque: push_back keeps addresses */
+};
+
+namespace {
+
+sou_query *pool_add(sou_qpool *p, Xapian::Query &&q)
+{
+    p->nodes.push_back(sou_query{std::move(q)});
+    return &p->nodes.back();
+}
+
+/* Run f returning a query node; NULL on any failure. */
+template <class F>
+sou_query *guard_query(F &&f)
+{
+    try {
+        return f();
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+} // namespace
+
+extern "C" int sou_qpool_new(sou_qpool **out)
+{
+    if (!out) return SOU_EINVAL;
+    *out = nullptr;
+    return guard(nullptr, "sou_qpool_new", [&] {
+        *out = new sou_qpool();
+        return 0;
+    });
+}
+
+extern "C" void sou_qpool_free(sou_qpool *p)
+{
+    delete p;
+}
+
+extern "C" sou_query *sou_query_term(sou_qpool *p, const char *term,
+                                     size_t len, uint32_t wqf, uint32_t pos)
+{
+    if (!p || (!term && len)) return nullptr;
+    return guard_query([&] {
+        return pool_add(p, Xapian::Query(std::string(term ? term : "", len),
+                                         wqf, pos));
+    });
+}
+
+extern "C" sou_query *sou_query_op(sou_qpool *p, sou_qop op,
+                                   sou_query *const *subs, size_t n,
+                                   uint32_t window)
+{
+    if (!p || (!subs && n)) return nullptr;
+    Xapian::Query::op xop;
+    switch (op) {
+    case SOU_QOP_AND: xop = Xapian::Query::OP_AND; break;
+    case SOU_QOP_OR: xop = Xapian::Query::OP_OR; break;
+    case SOU_QOP_AND_NOT: xop = Xapian::Query::OP_AND_NOT; break;
+    case SOU_QOP_AND_MAYBE: xop = Xapian::Query::OP_AND_MAYBE; break;
+    case SOU_QOP_FILTER: xop = Xapian::Query::OP_FILTER; break;
+    case SOU_QOP_PHRASE: xop = Xapian::Query::OP_PHRASE; break;
+    case SOU_QOP_SYNONYM: xop = Xapian::Query::OP_SYNONYM; break;
+    default: return nullptr;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!subs[i]) return nullptr;   /* a failed sub-build propagates */
+    return guard_query([&] {
+        std::vector<Xapian::Query> v;
+        v.reserve(n);
+        for (size_t i = 0; i < n; i++) v.push_back(subs[i]->q);
+        return pool_add(p, Xapian::Query(xop, v.begin(), v.end(),
+                                         op == SOU_QOP_PHRASE ? window : 0));
+    });
+}
+
+extern "C" sou_query *sou_query_wildcard(sou_qpool *p, const char *prefix,
+                                         size_t len, uint32_t max_expansion)
+{
+    if (!p || (!prefix && len)) return nullptr;
+    return guard_query([&] {
+        return pool_add(p, Xapian::Query(Xapian::Query::OP_WILDCARD,
+                                         std::string(prefix ? prefix : "", len),
+                                         max_expansion,
+                                         /* 1.4 expands to nothing with
+                                          * MOST_FREQUENT and limit 0 */
+                                         max_expansion
+                                             ? Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT
+                                             : Xapian::Query::WILDCARD_LIMIT_ERROR,
+                                         Xapian::Query::OP_SYNONYM));
+    });
+}
+
+extern "C" sou_query *sou_query_all(sou_qpool *p)
+{
+    if (!p) return nullptr;
+    return guard_query([&] {
+        return pool_add(p, Xapian::Query(Xapian::Query::MatchAll));
+    });
+}
+
+extern "C" sou_query *sou_query_scale(sou_qpool *p, sou_query *q, double factor)
+{
+    if (!p || !q) return nullptr;
+    return guard_query([&] {
+        return pool_add(p, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q->q,
+                                         factor));
+    });
+}
+
+extern "C" char *sou_query_describe(const sou_query *q)
+{
+    if (!q) return nullptr;
+    try {
+        char *out = nullptr;
+        if (copy_out(q->q.get_description(), &out, nullptr)) return nullptr;
+        return out;
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+/* ======================================================================= */
+/* reading                                                                 */
+
+namespace {
+
+enum shard_kind { SHARD_AUTO, SHARD_GLASS, SHARD_CHERT, SHARD_TCP, SHARD_PROG,
+                  SHARD_INMEMORY };
+
+struct shard {
+    shard_kind kind = SHARD_AUTO;
+    std::string name;     /* what errors and sou_reader_shard_name show */
+    std::string origin;   /* "" or " (listed in STUB line N)" */
+    std::string path;     /* local path, or remote program */
+    std::string host;     /* tcp host, or remote program args */
+    unsigned port = 0;
+    bool ok = false;
+    Xapian::Database db;
+};
+
+const char GLASS_MAGIC[] = "\x0f\x0dXapian Glass";
+
+bool is_single_file_glass(const std::string &path)
+{
+    char buf[sizeof GLASS_MAGIC - 1];
+    std::FILE *f = std::fopen(path.c_str(), "rb");
+    if (!f) return false;
+    size_t got = std::fread(buf, 1, sizeof buf, f);
+    std::fclose(f);
+    return got == sizeof buf && std::memcmp(buf, GLASS_MAGIC, sizeof buf) == 0;
+}
+
+bool file_exists(const std::string &p)
+{
+    struct stat st;
+    return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* "HOST:PORT" or "[V6ADDR]:PORT" -> host, port; false if malformed. */
+bool parse_host_port(const std::string &s, std::string &host, unsigned &port)
+{
+    std::string::size_type colon = s.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == s.size())
+        return false;
+    unsigned long v = 0;
+    for (std::string::size_type i = colon + 1; i < s.size(); i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        v = v * 10 + static_cast<unsigned>(s[i] - '0');
+        if (v > 65535) return false;
+    }
+    if (v == 0) return false;
+    host.assign(s, 0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    if (host.empty()) return false;
+    port = static_cast<unsigned>(v);
+    return true;
+}
+
+/* Relative stub paths are relative to the stub file's directory (as in
+ * Xapian's resolve_relative_path). */
+std::string resolve_relative(const std::string &p, const std::string &stub)
+{
+    if (!p.empty() && p[0] == '/') return p;
+    std::string::size_type slash = stub.rfind('/');
+    if (slash == std::string::npos) return p;
+    return stub.substr(0, slash + 1) + p;
+}
+
+struct expand_ctx {
+    std::vector<shard> *out;
+    sou_error *err;
+};
+
+int expand_spec(expand_ctx &cx, const std::string &spec,
+                const std::string &origin, int depth);
+
+/* Parse a Xapian stub database file into shards. Syntax (Xapian 1.4,
+ * backends/databasehelpers.h read_stub_file): one database per line,
+ * "TYPE REST"; empty lines and lines starting with '#' are ignored;
+ *   auto PATH            any database or stub (relative to the stub's dir)
+ *   glass PATH / chert PATH
+ *   remote HOST:PORT     xapian-tcpsrv ("[v6addr]:PORT" also accepted)
+ *   remote :PROG ARGS    xapian-progsrv through a program (e.g. ssh)
+ *   inmemory             an empty in-memory database */
+int expand_stub(expand_ctx &cx, const std::string &file, int depth)
+{
+    std::ifstream in(file);
+    if (!in) {
+        int e = errno;
+        return sou_error_set(cx.err, e == ENOENT ? SOU_ENOTFOUND : SOU_EIO,
+                             "opening stub database file %s: %s", file.c_str(),
+                             std::strerror(e));
+    }
+    std::string line;
+    unsigned line_no = 0;
+    while (std::getline(in, line)) {
+        ++line_no;
+        if (line.empty() || line[0] == '#') continue;
+        std::string::size_type sp = line.find(' ');
+        if (sp == std::string::npos) sp = line.size();
+        std::string type(line, 0, sp);
+        std::string rest = sp < line.size() ? line.substr(sp + 1) : std::string();
+        std::string origin = " (listed in " + file + " line " +
+                             std::to_string(line_no) + ")";
+        shard s;
+        s.origin = origin;
+        if (type == "auto" && !rest.empty()) {
+            int rc = expand_spec(cx, resolve_relative(rest, file), origin, depth + 1);
+            if (rc) return rc;
+            continue;
+        } else if ((type == "glass" || type == "chert") && !rest.empty()) {
+            s.kind = type == "glass" ? SHARD_GLASS : SHARD_CHERT;
+            s.path = s.name = resolve_relative(rest, file);
+        } else if (type == "remote" && rest.size() > 1 && rest[0] == ':') {
+            s.kind = SHARD_PROG;
+            std::string::size_type psp = rest.find(' ');
+            s.path = rest.substr(1, psp == std::string::npos ? std::string::npos : psp - 1);
+            s.host = psp == std::string::npos ? std::string() : rest.substr(psp + 1);
+            s.name = "remote :" + s.path + (s.host.empty() ? "" : " " + s.host);
+        } else if (type == "remote" && parse_host_port(rest, s.host, s.port)) {
+            s.kind = SHARD_TCP;
+            s.name = "tcp:" + rest;
+        } else if (type == "inmemory" && rest.empty()) {
+            s.kind = SHARD_INMEMORY;
+            s.name = "inmemory";
+        } else {
+            /* Like Xapian, don't echo the line: the file may not be a stub. */
+            return sou_error_set(cx.err, SOU_EINVAL,
+                                 "stub database file %s line %u: bad line "
+                                 "(expected auto/glass PATH, remote HOST:PORT, "
+                                 "remote :PROG ARGS or inmemory)",
+                                 file.c_str(), line_no);
+        }
+        cx.out->push_back(std::move(s));
+    }
+    return 0;
+}
+
+/* One shard spec: "tcp:HOST:PORT", a database directory or single file, a
+ * stub file, or a stub directory (a directory holding XAPIANDB). */
+int expand_spec(expand_ctx &cx, const std::string &spec,
+                const std::string &origin, int depth)
+{
+    if (depth > 8)
+        return sou_error_set(cx.err, SOU_EINVAL,
+                             "stub files nested more than 8 deep at %s", spec.c_str());
+    shard s;
+    s.origin = origin;
+    s.name = spec;
+    if (spec.compare(0, 4, "tcp:") == 0) {
+        if (!parse_host_port(spec.substr(4), s.host, s.port))
+            return sou_error_set(cx.err, SOU_EINVAL,
+                                 "shard %s%s: expected tcp:HOST:PORT", spec.c_str(),
+                                 origin.c_str());
+        s.kind = SHARD_TCP;
+        cx.out->push_back(std::move(s));
+        return 0;
+    }
+    s.kind = SHARD_AUTO;
+    s.path = spec;
+    struct stat st;
+    if (stat(spec.c_str(), &st) == 0) {
+        if (S_ISREG(st.st_mode) && !is_single_file_glass(spec))
+            return expand_stub(cx, spec, depth);
+        if (S_ISDIR(st.st_mode) && !file_exists(spec + "/iamglass") &&
+            !file_exists(spec + "/iamchert") && file_exists(spec + "/XAPIANDB"))
+            return expand_stub(cx, spec + "/XAPIANDB", depth);
+    }
+    /* A missing path stays a shard: opening it reports (or, with
+     * allow_partial, skips) it like any other shard that fails. */
+    cx.out->push_back(std::move(s));
+    return 0;
+}
+
+} // namespace
+
+struct sou_reader {
+    std::vector<shard> shards;
+    sou_reader_options opts{};
+    Xapian::Database combined;
+    size_t n_ok = 0;
+};
+
+namespace {
+
+unsigned timeout_or_default(unsigned ms)
+{
+    return ms ? ms : 10000;
+}
+
+/* Open one shard (throws Xapian errors). */
+Xapian::Database open_shard(const sou_reader &r, const shard &s)
+{
+    switch (s.kind) {
+    case SHARD_GLASS: return Xapian::Database(s.path, Xapian::DB_BACKEND_GLASS);
+    case SHARD_CHERT: return Xapian::Database(s.path, Xapian::DB_BACKEND_CHERT);
+    case SHARD_TCP:
+        return Xapian::Remote::open(s.host, s.port,
+                                    timeout_or_default(r.opts.timeout_ms),
+                                    timeout_or_default(r.opts.connect_timeout_ms));
+    case SHARD_PROG:
+        return Xapian::Remote::open(s.path, s.host,
+                                    timeout_or_default(r.opts.timeout_ms));
+    case SHARD_INMEMORY:
+        return Xapian::Database(std::string(), Xapian::DB_BACKEND_INMEMORY);
+    case SHARD_AUTO: break;
+    }
+    return Xapian::Database(s.path);
+}
+
+bool shard_is_remote(const shard &s)
+{
+    return s.kind == SHARD_TCP || s.kind == SHARD_PROG;
+}
+
+void rebuild_combined(sou_reader &r)
+{
+    Xapian::Database all;
+    size_t n = 0;
+    for (shard &s : r.shards)
+        if (s.ok) {
+            all.add_database(s.db);
+            n++;
+        }
+    r.combined = all;
+    r.n_ok = n;
+}
+
+/* Try to open shard s; on failure fill err (naming the shard). */
+int try_open_shard(sou_reader &r, shard &s, sou_error *err)
+{
+    try {
+        s.db = open_shard(r, s);
+        s.ok = true;
+        return 0;
+    } catch (const Xapian::Error &e) {
+        s.ok = false;
+        s.db = Xapian::Database();
+        return set_xapian_error(err, code_for(e),
+                                "opening shard " + s.name + s.origin, e);
+    }
+}
+
+/* After a NetworkError: reconnect every remote shard (a fresh connection is
+ * both the probe and a clean protocol state: a multi-shard search that broke
+ * midway may leave unread replies on the healthy connections). With
+ * allow_partial, shards that cannot reconnect are marked missing; without
+ * it they keep their broken connection, so every later call fails again
+ * (naming them) until they answer. Returns 0 if the caller may retry, else
+ * SOU_ENETWORK naming the shards that did not answer. */
+int recover_remote_shards(sou_reader &r, const std::string &what,
+                          sou_error *err)
+{
+    std::string failed;
+    sou_error first;
+    sou_error_clear(&first);
+    for (shard &s : r.shards) {
+        if (!shard_is_remote(s) || !s.ok) continue;
+        try {
+            Xapian::Database fresh = open_shard(r, s);
+            s.db = fresh;
+        } catch (const Xapian::Error &e) {
+            if (failed.empty())
+                set_xapian_error(&first, code_for(e), s.name + s.origin, e);
+            failed += failed.empty() ? s.name : ", " + s.name;
+            if (r.opts.allow_partial) {
+                s.ok = false;
+                s.db = Xapian::Database();
+            }
+        }
+    }
+    rebuild_combined(r);
+    if (failed.empty() || (r.opts.allow_partial && r.n_ok > 0)) return 0;
+    return sou_error_set(err, SOU_ENETWORK, "%s: shard %s did not answer: %s",
+                         what.c_str(), failed.c_str(), first.msg);
+}
+
+/* Reader operation with one retry after a NetworkError (see above). */
+template <class F>
+int reader_guard(sou_reader *r, sou_error *err, const char *what, F &&f)
+{
+    for (int attempt = 0;; attempt++) {
+        if (r->n_ok == 0)
+            return sou_error_set(err, SOU_ENETWORK, "%s: no shard is available", what);
+        bool retry = false;
+        int rc = guard(err, what, [&]() -> int {
+            try {
+                return f();
+            } catch (const Xapian::NetworkError &e) {
+                int rc2 = recover_remote_shards(*r, what, err);
+                if (rc2) return rc2;
+                if (attempt > 0)   /* failed twice although shards answer */
+                    return set_xapian_error(err, SOU_ENETWORK, what, e);
+                retry = true;
+                return 0;
+            }
+        });
+        if (!retry) return rc;
+    }
+}
+
+} // namespace
+
+extern "C" int sou_reader_open(const char *const *shards, size_t n,
+                               const sou_reader_options *opts, sou_reader **out,
+                               sou_error *err)
+{
+    if (!out) return sou_error_set(err, SOU_EINVAL, "sou_reader_open: out is NULL");
+    *out = nullptr;
+    if (!shards || n == 0)
+        return sou_error_set(err, SOU_EINVAL, "sou_reader_open: no shards given");
+    return guard(err, "opening index", [&]() -> int {
+        sou_reader *r = new sou_reader();
+        if (opts) r->opts = *opts;
+        expand_ctx cx{&r->shards, err};
+        for (size_t i = 0; i < n; i++) {
+            int rc = shards[i] ? expand_spec(cx, shards[i], std::string(), 0)
+                               : sou_error_set(err, SOU_EINVAL,
+                                               "sou_reader_open: shard %zu is NULL", i);
+            if (rc) {
+                delete r;
+                return rc;
+            }
+        }
+        if (r->shards.empty()) {
+            delete r;
+            return sou_error_set(err, SOU_ENOTFOUND,
+                                 "opening index: the stub files list no databases");
+        }
+        int first_rc = 0;
+        sou_error first_err;
+        sou_error_clear(&first_err);
+        for (shard &s : r->shards) {
+            sou_error e2;
+            int rc = try_open_shard(*r, s, &e2);
+            if (rc && !r->opts.allow_partial) {
+                delete r;
+                if (err) *err = e2;
+                return rc;
+            }
+            if (rc && !first_rc) {
+                first_rc = rc;
+                first_err = e2;
+            }
+        }
+        rebuild_combined(*r);
+        if (r->n_ok == 0) {
+            delete r;
+            if (err) *err = first_err;
+            return first_rc;
+        }
+        *out = r;
+        return 0;
+    });
+}
+
+extern "C" void sou_reader_close(sou_reader *r)
+{
+    if (!r) return;
+    guard(nullptr, "sou_reader_close", [&] {
+        delete r;   /* remote connections close in the destructors */
+        return 0;
+    });
+}
+
+extern "C" int sou_reader_reopen(sou_reader *r, sou_error *err)
+{
+    if (!r) return sou_error_set(err, SOU_EINVAL, "sou_reader_reopen: NULL reader");
+    return guard(err, "reopening index", [&]() -> int {
+        for (shard &s : r->shards) {
+            sou_error e2;
+            int rc = 0;
+            if (s.ok) {
+                try {
+                    s.db.reopen();
+                } catch (const Xapian::NetworkError &) {
+                    rc = try_open_shard(*r, s, &e2);   /* reconnect once */
+                } catch (const Xapian::Error &e) {
+                    rc = set_xapian_error(&e2, code_for(e),
+                                          "reopening shard " + s.name + s.origin, e);
+                    s.ok = false;
+                }
+            } else {
+                rc = try_open_shard(*r, s, &e2);   /* a missing shard may be back */
+            }
+            if (rc && !r->opts.allow_partial) {
+                rebuild_combined(*r);
+                if (err) *err = e2;
+                return rc;
+            }
+        }
+        rebuild_combined(*r);
+        if (r->n_ok == 0)
+            return sou_error_set(err, SOU_ENETWORK, "reopening index: no shard is available");
+        return 0;
+    });
+}
+
+extern "C" size_t sou_reader_shard_count(const sou_reader *r)
+{
+    return r ? r->shards.size() : 0;
+}
+
+extern "C" const char *sou_reader_shard_name(const sou_reader *r, size_t i)
+{
+    if (!r || i >= r->shards.size()) return nullptr;
+    return r->shards[i].name.c_str();
+}
+
+extern "C" int sou_reader_shard_ok(const sou_reader *r, size_t i)
+{
+    if (!r || i >= r->shards.size()) return 0;
+    return r->shards[i].ok ? 1 : 0;
+}
+
+extern "C" int sou_reader_get_metadata(sou_reader *r, const char *key,
+                                       char **out, size_t *len, sou_error *err)
+{
+    if (!r || !key || !out)
+        return sou_error_set(err, SOU_EINVAL, "sou_reader_get_metadata: NULL argument");
+    *out = nullptr;
+    if (len) *len = 0;
+    return reader_guard(r, err, "reading metadata", [&] {
+        int rc = copy_out(r->combined.get_metadata(key), out, len);
+        if (rc) return sou_error_set(err, rc, "reading metadata: out of memory");
+        return 0;
+    });
+}
+
+extern "C" int sou_reader_doccount(sou_reader *r, uint64_t *out, sou_error *err)
+{
+    if (!r || !out) return sou_error_set(err, SOU_EINVAL, "sou_reader_doccount: NULL argument");
+    return reader_guard(r, err, "counting documents", [&] {
+        *out = r->combined.get_doccount();
+        return 0;
+    });
+}
+
+extern "C" int sou_reader_termfreq(sou_reader *r, const char *term, size_t len,
+                                   uint64_t *out, sou_error *err)
+{
+    if (!r || !out || (!term && len))
+        return sou_error_set(err, SOU_EINVAL, "sou_reader_termfreq: NULL argument");
+    return reader_guard(r, err, "reading term frequency", [&] {
+        *out = r->combined.get_termfreq(std::string(term ? term : "", len));
+        return 0;
+    });
+}
+
+extern "C" int sou_reader_avlength(sou_reader *r, double *out, sou_error *err)
+{
+    if (!r || !out) return sou_error_set(err, SOU_EINVAL, "sou_reader_avlength: NULL argument");
+    return reader_guard(r, err, "reading average length", [&] {
+        *out = r->combined.get_avlength();
+        return 0;
+    });
+}
+
+extern "C" void sou_hits_free(sou_hits *h)
+{
+    if (!h) return;
+    for (size_t i = 0; i < h->n; i++) std::free(h->hits[i].data);
+    std::free(h->hits);
+    h->hits = nullptr;
+    h->n = 0;
+}
+
+extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
+                                 const sou_search_params *params, sou_hits *out,
+                                 sou_error *err)
+{
+    if (!r || !q || !params || !out)
+        return sou_error_set(err, SOU_EINVAL, "sou_reader_search: NULL argument");
+    std::memset(out, 0, sizeof *out);
+    return reader_guard(r, err, "searching", [&]() -> int {
+        sou_hits_free(out);
+        Xapian::Enquire enq(r->combined);
+        enq.set_query(q->q);
+        enq.set_weighting_scheme(Xapian::BM25Weight(params->k1, 0, 1, params->b,
+                                                    params->min_normlen));
+        if (params->collapse) enq.set_collapse_key(SOU_SLOT_SOURCE);
+        Xapian::doccount first = static_cast<Xapian::doccount>(
+            params->offset > 0xffffffffu ? 0xffffffffu : params->offset);
+        Xapian::doccount max = static_cast<Xapian::doccount>(
+            params->limit > 0xffffffffu ? 0xffffffffu : params->limit);
+        Xapian::doccount check = static_cast<Xapian::doccount>(
+            params->check_at_least > 0xffffffffu ? 0xffffffffu : params->check_at_least);
+        Xapian::MSet mset = enq.get_mset(first, max, check);
+        out->matches_estimated = mset.get_matches_estimated();
+        out->matches_lower = mset.get_matches_lower_bound();
+        out->matches_upper = mset.get_matches_upper_bound();
+        if (mset.size() == 0) return 0;
+        /* Remote shards: request every document at once. (In 1.4.22 the
+         * no-argument fetch() crashes when first > 0; the iterator form
+         * does not.) */
+        mset.fetch(mset.begin(), mset.end());
+        out->hits = static_cast<sou_hit *>(std::calloc(mset.size(), sizeof(sou_hit)));
+        if (!out->hits) return sou_error_set(err, SOU_ENOMEM, "searching: out of memory");
+        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+            sou_hit &h = out->hits[out->n];
+            h.docid = *it;
+            h.score = it.get_weight();
+            std::string data = it.get_document().get_data();
+            h.doclen = r->combined.get_doclength(*it);
+            if (copy_out(data, &h.data, &h.data_len)) {
+                sou_hits_free(out);
+                return sou_error_set(err, SOU_ENOMEM, "searching: out of memory");
+            }
+            out->n++;
+        }
+        return 0;
+    });
+}
+
+extern "C" int sou_reader_wdf(sou_reader *r, uint32_t docid, const char *term,
+                              size_t len, uint32_t *out, sou_error *err)
+{
+    if (!r || !out || !term || len == 0)
+        return sou_error_set(err, SOU_EINVAL, "sou_reader_wdf: bad argument");
+    *out = 0;
+    return reader_guard(r, err, "reading wdf", [&] {
+        std::string t(term, len);
+        Xapian::TermIterator it = r->combined.termlist_begin(docid);
+        it.skip_to(t);
+        if (it != r->combined.termlist_end(docid) && *it == t)
+            *out = it.get_wdf();
+        return 0;
+    });
+}
