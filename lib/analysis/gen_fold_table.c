@@ -16,9 +16,76 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unicode/ubrk.h>
 #include <unicode/utrans.h>
 #include <unicode/ustring.h>
 #include <unicode/uversion.h>
+
+/* ---- effective word-break classes, probed from ICU ----------------------
+ * ICU tailors UAX#29 (in ICU 72 '@' behaves as ALetter and ':' is not
+ * MidLetter), so the fast segmenter must not trust the Unicode property.
+ * For every character the fast path could handle, probe ICU's root word
+ * iterator in a few contexts and keep the character fast only if it
+ * behaves exactly like one of the classes the fast rules implement. */
+static UBreakIterator *probe_bi;
+
+static void die(const char *what, UErrorCode st);
+
+enum { P_AL, P_NU, P_EX, P_ML, P_MN, P_MNL, P_OTHER, P_NONE };
+
+/* contexts: aX Xa 1X X1 _X X_ aXa 1X1 a.X 1.X XX; bit set = one segment */
+static const char *const probe_ctx[] = {"aX", "Xa", "1X", "X1", "_X", "X_", "aXa", "1X1",
+                                        "a.X", "1.X", "XX"};
+static const unsigned probe_sig[] = {
+    /* AL */ 0x5ff, /* NU */ 0x6ff, /* EX */ 0x4ff, /* ML */ 0x040,
+    /* MN */ 0x080, /* MNL */ 0x0c0, /* OTHER */ 0x000};
+
+static unsigned probe_signature(UChar32 c)
+{
+    unsigned sig = 0;
+    for (int k = 0; k < 11; k++) {
+        UChar u[16];
+        int32_t n = 0;
+        for (const char *p = probe_ctx[k]; *p; p++) {
+            if (*p == 'X')
+                U16_APPEND_UNSAFE(u, n, c);
+            else
+                u[n++] = (UChar)*p;
+        }
+        UErrorCode st = U_ZERO_ERROR;
+        ubrk_setText(probe_bi, u, n, &st);
+        if (U_FAILURE(st)) die("ubrk_setText", st);
+        ubrk_first(probe_bi);
+        if (ubrk_next(probe_bi) == n) sig |= 1u << k;
+    }
+    return sig;
+}
+
+static uint16_t effective_props(UChar32 c, uint16_t p)
+{
+    if (p & SOU_CP_CJKFAST) {
+        /* must not join any non-CJK neighbour */
+        if (probe_signature(c) & 0x3f) p &= (uint16_t)~SOU_CP_CJKFAST;
+    }
+    if (!(p & SOU_CP_FAST)) return p;
+    unsigned sig = probe_signature(c), wb = p & SOU_CP_WB_MASK;
+    int cls = P_NONE;
+    for (int k = 0; k < P_NONE; k++)
+        if (sig == probe_sig[k]) cls = k;
+    if (sig == 0x400) cls = P_OTHER; /* only joins itself (spaces: WB3d) */
+    static const unsigned wb_of[] = {U_WB_ALETTER, U_WB_NUMERIC, U_WB_EXTENDNUMLET,
+                                     U_WB_MIDLETTER, U_WB_MIDNUM, U_WB_MIDNUMLET};
+    p &= (uint16_t)~(SOU_CP_FAST | SOU_CP_SEP | SOU_CP_WB_MASK);
+    if (cls == P_NONE) return (uint16_t)(p | wb);
+    if (cls == P_OTHER) {
+        if (wb != U_WB_OTHER && wb != U_WB_WSEGSPACE && wb != U_WB_CR && wb != U_WB_LF &&
+            wb != U_WB_NEWLINE && wb != U_WB_DOUBLE_QUOTE)
+            wb = U_WB_OTHER;
+        return (uint16_t)(p | wb | SOU_CP_FAST | SOU_CP_SEP);
+    }
+    if (cls == P_MNL && wb == U_WB_SINGLE_QUOTE) return (uint16_t)(p | wb | SOU_CP_FAST);
+    return (uint16_t)(p | wb_of[cls] | SOU_CP_FAST);
+}
 
 static uint32_t *pool;
 static size_t pool_len, pool_cap;
@@ -134,10 +201,12 @@ int main(int argc, char **argv)
     t2s = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, &pe, &st);
     if (U_FAILURE(st)) die("utrans_openU(Traditional-Simplified)", st);
 
+    probe_bi = ubrk_open(UBRK_WORD, "root", NULL, 0, &st);
+    if (U_FAILURE(st)) die("ubrk_open", st);
     static uint16_t props[65536];
     static uint32_t plain[65536], simp[65536];
     for (UChar32 c = 0; c < 0x10000; c++) {
-        props[c] = sou_charprops_compute(c, nfkc_cf);
+        props[c] = effective_props(c, sou_charprops_compute(c, nfkc_cf));
         if (c >= 0xD800 && c <= 0xDFFF) {
             plain[c] = simp[c] = 0xFFFD;
             continue;
@@ -202,6 +271,7 @@ int main(int argc, char **argv)
         return 1;
     }
     utrans_close(t2s);
+    ubrk_close(probe_bi);
     free(pool);
     return 0;
 }
