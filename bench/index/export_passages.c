@@ -7,9 +7,13 @@
  * that passage ids line up across engines. Ids are 1..N in docid order.
  *
  * usage: bench-export-passages INDEX OUTFILE
+ *   INDEX: a sou index directory (its sou.stub lists the shards), a stub
+ *   file, or one Xapian database directory.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "sou/error.h"
 #include "sou/record.h"
@@ -32,7 +36,11 @@ int main(int argc, char **argv)
     }
     sou_error err = {0};
     sou_reader *r = NULL;
-    const char *shards[1] = {argv[1]};
+    /* a sou index directory is opened through its stub (indexer layout) */
+    char stub[4096];
+    struct stat st;
+    snprintf(stub, sizeof stub, "%s/sou.stub", argv[1]);
+    const char *shards[1] = {stat(stub, &st) == 0 ? stub : argv[1]};
     int rc = sou_reader_open(shards, 1, NULL, &r, &err);
     if (rc) return fail(argv[1], rc, &err);
     uint64_t total = 0;

@@ -56,6 +56,7 @@ int main(int argc, char **argv)
         qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
         qp.set_database(db);
         qp.set_default_op(Xapian::Query::OP_AND);
+        qp.add_prefix("title", "S");
         unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_CJK_NGRAM;
         bool all = limit == 0;
         Xapian::doccount want = all ? db.get_doccount() : limit;

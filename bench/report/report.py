@@ -42,7 +42,7 @@ def _gnuplot(script, out):
 def plots(rep, latencies, out):
     made = []
     engines = rep["engines"]
-    term = "set terminal pngcairo size 900,560 font 'Sans,11'\n"
+    term = "set terminal pngcairo noenhanced size 900,560 font 'Sans,11'\n"
     if latencies:
         for e in engines:
             with open(os.path.join(out, f"lat-{e}.dat"), "w") as fh:
@@ -247,7 +247,9 @@ def write(rep, latencies, out):
                 w(f"| {name} | {f(s['p50_ms'], 3)} | {f(s['p90_ms'], 3)} | {f(s['p99_ms'], 3)} | "
                   f"{f(s['qps'], 0)} | {ratio(s['p50_ms'], r['single']['p50_ms'])} | "
                   f"{ratio(s['p99_ms'], r['single']['p99_ms'])} | `{s['hash']}` |")
-            w(f"\nSame result lists in all three layouts: {'yes' if r['same_answers'] else 'NO'}.\n")
+            w(f"\nSame ranked result lists in all three layouts: {'yes' if r['same_answers'] else 'no'}; "
+              f"same top-10 sets: {'yes' if r.get('same_sets') else 'no'} "
+              "(equal scores may be ordered differently when docids differ).\n")
             if "remote.png" in made:
                 w("![remote.png](remote.png)\n")
         else:
@@ -307,11 +309,11 @@ def write(rep, latencies, out):
         w("")
     w("## How the peers are set up\n")
     w("- **stock Xapian** (bench/peers/xapian_*.cc): TermGenerator with FLAG_CJK_NGRAM, "
-      "positions, English stemmer STEM_SOME, title indexed with prefix S and unprefixed "
-      "(as omindex does), one WritableDatabase; QueryParser FLAG_DEFAULT|FLAG_CJK_NGRAM, "
+      "positions, English stemmer STEM_SOME, title indexed with prefix S only (sou too "
+      "searches passage text unless asked for title:), one WritableDatabase; QueryParser FLAG_DEFAULT|FLAG_CJK_NGRAM, "
       "default operator AND (sou ANDs words), BM25Weight defaults, MSet::snippet with "
       "SNIPPET_CJK_NGRAM for each of the top 10.\n"
-      "- **SQLite FTS5** (bench/peers/fts5.c): table passages(title, body), tokenize "
+      "- **SQLite FTS5** (bench/peers/fts5.c): table passages(title UNINDEXED, body), tokenize "
       "`trigram` or `unicode61`, one transaction; MATCH expression = each whitespace "
       "token (or quoted phrase) as an FTS5 string, ANDed; `ORDER BY rank LIMIT 10` "
       "(bm25) with snippet(). The trigram tokenizer cannot match a string shorter than "
