@@ -76,8 +76,21 @@ static int dispatch(inp_ctx *c, sou_format f, const char *bytes, size_t len)
     char *owned = NULL;
     uint64_t replaced = 0;
     const char *charset;
+    int rc;
     if (len == 0) return 0;   /* an empty file holds no document */
-    int rc = inp_decode(bytes, len, c->o->encoding, c->o->max_doc_bytes, &text, &tlen, &owned,
+    if (f == SOU_FORMAT_JSONL && (!c->o->encoding || !strcasecmp(c->o->encoding, "UTF-8") ||
+                                  !strcasecmp(c->o->encoding, "UTF8")) &&
+        !(len >= 2 && ((bytes[0] == '\xFF' && bytes[1] == '\xFE') ||
+                       (bytes[0] == '\xFE' && bytes[1] == '\xFF') || (!bytes[0] && !bytes[1])))) {
+        /* JSON is UTF-8 by definition: no detection; each line is repaired */
+        if (len >= 3 && !memcmp(bytes, "\xEF\xBB\xBF", 3)) { bytes += 3; len -= 3; }
+        inp_jsonl j;
+        inp_jsonl_init(&j, c);
+        rc = inp_jsonl_buffer(&j, bytes, len);
+        inp_jsonl_free(&j);
+        goto out;
+    }
+    rc = inp_decode(bytes, len, c->o->encoding, c->o->max_doc_bytes, &text, &tlen, &owned,
                         &replaced, &charset, c->err);
     if (rc) {
         if (c->err && c->err->code == rc) {
@@ -104,6 +117,7 @@ static int dispatch(inp_ctx *c, sou_format f, const char *bytes, size_t len)
     default: rc = inp_read_text(c, text, tlen); break;
     }
     free(owned);
+out:
     if (rc == SOU_ESTOPPED && c->err && c->err->code != SOU_ESTOPPED)
         sou_error_set(c->err, rc, "%s: stopped by the callback", c->name);
     return rc;
