@@ -179,14 +179,19 @@ def write(rep, latencies, out):
         if rep.get("analyzer"):
             a = rep["analyzer"]
             w("### Analyzer\n")
-            if "rows" in a and a["rows"]:
-                w(f"bench-analyzer over the passage texts ({mb(a['file_bytes'])} MB), one thread:\n")
-                keys = list(a["rows"][0].keys())
-                w("| " + " | ".join(keys) + " |")
-                w("|" + "---|" * len(keys))
-                for r in a["rows"]:
-                    w("| " + " | ".join(f(r.get(k)) for k in keys) + " |")
-                w("")
+            if a.get("rows"):
+                r = a["rows"][0]
+                w(f"`bench-analyzer` (the analyzer's own bench program) over the speed corpus "
+                  f"passage texts ({r['texts']:,} texts, {mb(r['bytes'])} MB), single thread, best "
+                  f"of {r['repeat']} in thread CPU time:\n")
+                w("| analyzer | MB/s | sou/this |")
+                w("|---|---|---|")
+                for k, name in (("sou_mbs", "sou analyzer (default fast path)"),
+                                ("sou_icu_path_mbs", "sou analyzer, ICU word break path"),
+                                ("icu_wordbreak_mbs", "ICU word break alone (boundaries only)"),
+                                ("xapian_termgen_mbs", "stock Xapian TermGenerator (CJK n-grams)")):
+                    w(f"| {name} | {r[k]:.2f} | {ratio(r['sou_mbs'], r[k])} |")
+                w(f"\nsou terms hash `{r.get('sou_terms_hash')}` ({r.get('sou_terms'):,} terms).\n")
             else:
                 w(f"not measured: {a.get('error', 'no output')}\n")
         w("### Indexing\n")
