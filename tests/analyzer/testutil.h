@@ -36,7 +36,7 @@ typedef struct tlist {
     size_t n, cap;
 } tlist;
 
-static int tlist_add(void *ctx, const sou_term *t)
+static inline int tlist_add(void *ctx, const sou_term *t)
 {
     tlist *l = ctx;
     if (l->n == l->cap) {
@@ -57,7 +57,7 @@ static int tlist_add(void *ctx, const sou_term *t)
     return 0;
 }
 
-static void analyze(sou_analyzer *a, const char *s, size_t n, tlist *out)
+static inline void analyze(sou_analyzer *a, const char *s, size_t n, tlist *out)
 {
     out->n = 0;
     int rc = sou_analyzer_run(a, s, n, tlist_add, out);
@@ -67,7 +67,7 @@ static void analyze(sou_analyzer *a, const char *s, size_t n, tlist *out)
     }
 }
 
-static char *read_file(const char *path, size_t *len)
+static inline char *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
@@ -88,7 +88,7 @@ static char *read_file(const char *path, size_t *len)
 
 /* Decode the JSON string value of "text" in one JSON Lines record into a
  * malloc'd buffer (\uXXXX incl. surrogate pairs). NULL if absent. */
-static char *jsonl_text(const char *line, size_t n, size_t *out_len)
+static inline char *jsonl_text(const char *line, size_t n, size_t *out_len)
 {
     const char *key = "\"text\":";
     const char *p = NULL;
@@ -140,7 +140,7 @@ static char *jsonl_text(const char *line, size_t n, size_t *out_len)
 
 /* Calls fn(ctx, text, len) for each line of a text file, or each record's
  * text of a .jsonl file. */
-static void for_each_text(const char *path, void (*fn)(void *, const char *, size_t), void *ctx)
+static inline void for_each_text(const char *path, void (*fn)(void *, const char *, size_t), void *ctx)
 {
     size_t n;
     char *b = read_file(path, &n);
