@@ -38,6 +38,7 @@ typedef struct builder {
     int rc;                   /* sticky: first failure */
     aterm *t; size_t nt, capt;
     char *buf; size_t nbuf, capbuf;
+    uint32_t qpos;            /* query position of the current unit's 0 */
 } builder;
 
 static sou_query *oom(builder *b)
@@ -72,6 +73,7 @@ static int collect_cb(void *ctx, const sou_term *t)
 
 static int analyze(builder *b, const char *text, size_t len)
 {
+    if (b->nt) b->qpos += b->t[b->nt - 1].pos + 1;   /* after the last unit */
     b->nt = 0;
     b->nbuf = 0;
     int rc = sou_analyzer_run(b->an, text, len, collect_cb, b);
@@ -125,7 +127,7 @@ static sou_query *mkterm(builder *b, const char *prefix, const aterm *t,
     if (!tb) return oom(b);
     memcpy(tb, prefix, plen);
     memcpy(tb + plen, b->buf + t->off, t->len);
-    sou_query *node = sou_query_term(b->q->pool, tb, len, 1, t->pos + 1);
+    sou_query *node = sou_query_term(b->q->pool, tb, len, 1, b->qpos + t->pos + 1);
     if (node && weighted && note_weighted(b, tb, len, kind_name(t->kind, plen > 0)))
         node = NULL;
     if (tb != stackbuf) free(tb);
