@@ -100,16 +100,22 @@ int code_for(const Xapian::Error &e)
     return SOU_EINTERNAL;
 }
 
-/* "what: ClassName: message (context) [errno text]" */
+/* "ClassName: message (context) - errno text" */
+std::string xapian_text(const Xapian::Error &e)
+{
+    std::string t = e.get_type();
+    t += ": ";
+    t += e.get_msg();
+    if (!e.get_context().empty()) t += " (" + e.get_context() + ")";
+    if (const char *es = e.get_error_string()) t += std::string(" - ") + es;
+    return t;
+}
+
+/* "what: ClassName: message (context) - errno text" */
 int set_xapian_error(sou_error *err, int code, const std::string &what,
                      const Xapian::Error &e)
 {
-    const char *es = e.get_error_string();
-    const std::string &ctx = e.get_context();
-    return sou_error_set(err, code, "%s: %s: %s%s%s%s%s%s", what.c_str(),
-                         e.get_type(), e.get_msg().c_str(),
-                         ctx.empty() ? "" : " (", ctx.c_str(),
-                         ctx.empty() ? "" : ")", es ? " - " : "", es ? es : "");
+    return sou_error_set(err, code, "%s: %s", what.c_str(), xapian_text(e).c_str());
 }
 
 /* Run f (returning 0 or SOU_E*) with every exception mapped to a code. */
@@ -832,18 +838,15 @@ int try_open_shard(sou_reader &r, shard &s, sou_error *err)
 int recover_remote_shards(sou_reader &r, const std::string &what,
                           sou_error *err)
 {
-    std::string failed;
-    sou_error first;
-    sou_error_clear(&first);
+    std::string failed, first;
     for (shard &s : r.shards) {
         if (!shard_is_remote(s) || !s.ok) continue;
         try {
             Xapian::Database fresh = open_shard(r, s);
             s.db = fresh;
         } catch (const Xapian::Error &e) {
-            if (failed.empty())
-                set_xapian_error(&first, code_for(e), s.name + s.origin, e);
-            failed += failed.empty() ? s.name : ", " + s.name;
+            if (failed.empty()) first = xapian_text(e);
+            failed += (failed.empty() ? "" : ", ") + s.name + s.origin;
             if (r.opts.allow_partial) {
                 s.ok = false;
                 s.db = Xapian::Database();
@@ -853,7 +856,7 @@ int recover_remote_shards(sou_reader &r, const std::string &what,
     rebuild_combined(r);
     if (failed.empty() || (r.opts.allow_partial && r.n_ok > 0)) return 0;
     return sou_error_set(err, SOU_ENETWORK, "%s: shard %s did not answer: %s",
-                         what.c_str(), failed.c_str(), first.msg);
+                         what.c_str(), failed.c_str(), first.c_str());
 }
 
 /* Reader operation with one retry after a NetworkError (see above). */
@@ -1082,7 +1085,7 @@ extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
             h.docid = *it;
             h.score = it.get_weight();
             std::string data = it.get_document().get_data();
-            h.doclen = r->combined.get_doclength(*it);
+            if (!params->skip_doclen) h.doclen = r->combined.get_doclength(*it);
             if (copy_out(data, &h.data, &h.data_len)) {
                 sou_hits_free(out);
                 return sou_error_set(err, SOU_ENOMEM, "searching: out of memory");

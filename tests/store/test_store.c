@@ -200,7 +200,7 @@ static sou_reader *open_reader(const char *const *shards, size_t n, int partial)
     return r;
 }
 
-static const sou_search_params params = {0, 100, 0, 1.2, 0.75, 0.0, 1000};
+static const sou_search_params params = {0, 100, 0, 1.2, 0.75, 0.0, 1000, 0};
 
 /* Result as (text -> score): bitmask of corpus rows plus scores by row. */
 typedef struct result {
@@ -762,11 +762,12 @@ static int port_answers(int port)
     return ok;
 }
 
-/* Start xapian-tcpsrv serving dir on 127.0.0.1; slot index in servers[]. */
-static int start_server(int slot, const char *dir, int *port_out)
+/* Start xapian-tcpsrv serving dir on 127.0.0.1 (on fixed_port, or a free
+ * port if 0); slot index in servers[]. */
+static int start_server(int slot, const char *dir, int fixed_port, int *port_out)
 {
     for (int attempt = 0; attempt < 5; attempt++) {
-        int port = free_port();
+        int port = fixed_port ? fixed_port : free_port();
         if (port < 0) return -1;
         char ports[16];
         snprintf(ports, sizeof ports, "%d", port);
@@ -823,8 +824,8 @@ static void test_remote(void)
     const char *s1 = path_in_base("shard1"), *s2 = path_in_base("shard2");
     const char *c = path_in_base("compact");
     int p1, p2;
-    CHECK(start_server(0, s1, &p1) == 0, "start server 1");
-    CHECK(start_server(1, s2, &p2) == 0, "start server 2");
+    CHECK(start_server(0, s1, 0, &p1) == 0, "start server 1");
+    CHECK(start_server(1, s2, 0, &p2) == 0, "start server 2");
     if (!servers[0] || !servers[1]) return;
     char r1[64], r2[64];
     snprintf(r1, sizeof r1, "tcp:127.0.0.1:%d", p1);
@@ -834,6 +835,23 @@ static void test_remote(void)
     const char *remotes[2] = {r1, r2};
     sou_reader *rem = open_reader(remotes, 2, 0);
     if (local && rem) compare_readers(local, rem, "tcp shards");
+    if (rem) {   /* skip_doclen: same hits, no lengths */
+        sou_qpool *qp;
+        sou_qpool_new(&qp);
+        sou_search_params sp = params;
+        sp.skip_doclen = 1;
+        sou_hits h1, h2;
+        sou_error e1;
+        CHECK(sou_reader_search(rem, term(qp, "quick"), &params, &h1, &e1) == 0, "%s", e1.msg);
+        CHECK(sou_reader_search(rem, term(qp, "quick"), &sp, &h2, &e1) == 0, "%s", e1.msg);
+        CHECK(h1.n == h2.n && h1.n > 0, "skip_doclen hits %zu vs %zu", h1.n, h2.n);
+        for (size_t i = 0; i < h1.n && i < h2.n; i++)
+            CHECK(h1.hits[i].docid == h2.hits[i].docid && h1.hits[i].score == h2.hits[i].score &&
+                      h1.hits[i].doclen > 0 && h2.hits[i].doclen == 0, "skip_doclen hit %zu", i);
+        sou_hits_free(&h1);
+        sou_hits_free(&h2);
+        sou_qpool_free(qp);
+    }
 
     /* the same through a Xapian stub file (which stock Xapian also opens) */
     const char *stub = path_in_base("remote.stub");
@@ -878,6 +896,28 @@ static void test_remote(void)
               res.rows, oracle(&quick, even), err.msg);
         CHECK(sou_reader_shard_ok(partial, 0) == 1 && sou_reader_shard_ok(partial, 1) == 0, "shard_ok");
     }
+    /* server 2 back on its port: the default-mode reader answers again, and
+     * a reopen brings the missing shard back into the partial reader */
+    CHECK(start_server(1, s2, p2, &p2) == 0, "restart server 2");
+    if (rem && local) compare_readers(local, rem, "tcp shards after restart");
+    if (partial) {
+        CHECK(sou_reader_reopen(partial, &err) == 0 && sou_reader_shard_ok(partial, 1) == 1, "reopen: %s",
+              err.msg);
+        result res = run(partial, q, NULL, &err);
+        qcase quick = {"quick", 1, "quick", "quick"};
+        CHECK(res.rc == 0 && res.rows == oracle(&quick, ALL_ROWS), "partial after reopen: %#x", res.rows);
+    }
+    /* a hung server (stopped, not dead): the timeout names it */
+    kill(-servers[1], SIGSTOP);
+    if (rem) {
+        result res = run(rem, q, NULL, &err);
+        CHECK(res.rc == SOU_ENETWORK && strstr(err.msg, r2) && strstr(err.msg, "Timeout"), "hung shard: %d %s",
+              res.rc, err.msg);
+        printf("hung shard: %s\n", err.msg);
+    }
+    kill(-servers[1], SIGCONT);
+    stop_server(1);
+
     /* opening with a dead shard */
     sou_reader *r = NULL;
     int rc = sou_reader_open(remotes, 2, &(sou_reader_options){500, 500, 0}, &r, &err);
