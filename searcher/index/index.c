@@ -126,6 +126,11 @@ const char *sou_index_identity(const sou_index *ix)
     return ix->identity;
 }
 
+int sou_index_reopen(sou_index *ix, sou_error *err)
+{
+    return sou_reader_reopen(ix->reader, err);
+}
+
 static int doccount_fn(sou_index *ix, void *ctx, sou_error *err)
 {
     return sou_reader_doccount(ix->reader, ctx, err);

@@ -57,6 +57,9 @@ static const struct {
     /* title: */
     {"title:quick", 0, "en/manual.txt:0 en/manual.txt:1 en/manual.txt:2"},
     {"dog title:quick", 0, "en/manual.txt:2"},
+    {"title:(manual tools) carrier", 0, "en/manual.txt:2"},
+    {"title:\"quick tools\"", 0, "en/manual.txt:0 en/manual.txt:1 en/manual.txt:2"},
+    {"title:\"tools quick\"", 0, ""},
     {"title:網路 设定", 0, "zh-tw/network.txt:0 zh-tw/network.txt:1 zh-tw/network.txt:3 zh-tw/network.txt:4"},
     /* source: component, basename without extension */
     {"network source:zh-tw", 0, "zh-tw/network.txt:1"},
@@ -293,6 +296,30 @@ static void test_counts_collapse_paging(sou_index *ix)
     CHECK(rc == SOU_EINVAL && !res, "k1=-1 accepted");
 }
 
+/* source: with a path prefix (source ids are the paths given to sou-index) */
+static void test_source_paths(sou_index *ix, const char *corpus)
+{
+    static const struct { const char *suffix, *expect; } rows[] = {
+        {"/en/", "en/handbook.md:3 en/handbook.md:4 en/handbook.md:5 en/manual.txt:2"},
+        {"/en", "en/handbook.md:3 en/handbook.md:4 en/handbook.md:5 en/manual.txt:2"},
+        {"/en/manual.txt", "en/manual.txt:2"},
+        {"/e", ""},   /* a prefix must end at a '/' */
+    };
+    char query[1024], name[256];
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        snprintf(query, sizeof query, "dog source:%s%s", corpus, rows[i].suffix);
+        sou_error err;
+        int rc;
+        sou_results *res = t_run(ix, query, 0, NULL, NULL, &rc, &err);
+        size_t n = sou_results_size(res), hit = 0;
+        for (size_t k = 0; k < n; k++)
+            hit += in_list(rows[i].expect, t_name(sou_results_get(res, k), name, sizeof name));
+        CHECK(rc == 0 && hit == n && n == list_len(rows[i].expect), "%s: %zu results, %zu expected",
+              query, n, hit);
+        sou_results_free(res);
+    }
+}
+
 static void test_snippets(sou_index *ix, sou_analyzer *an)
 {
     sou_error err;
@@ -414,6 +441,7 @@ int main(int argc, char **argv)
     test_errors(ix);
     test_counts_collapse_paging(ix);
     test_snippets(ix, an);
+    if (argc > 2) test_source_paths(ix, argv[2]);
 
     test_identity(an);
     sou_analyzer_free(an);

@@ -109,6 +109,10 @@ int sou_index_open(const char *const *paths, size_t n,
                    const sou_index_options *opts, sou_index **out,
                    sou_error *err);
 void sou_index_close(sou_index *ix);          /* accepts NULL */
+/* Move to the latest committed revision (a long-lived handle sees new
+ * commits only after this; searches already reopen by themselves when
+ * the revision they read is gone). */
+int sou_index_reopen(sou_index *ix, sou_error *err);
 
 /* The shards as opened (stub entries expanded by Xapian are reported as
  * the stub). Names are owned by the index, valid until close. */
