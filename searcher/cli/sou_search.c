@@ -41,6 +41,8 @@ static void usage(FILE *f)
     fputs(
 "usage: sou-search --index DIR [options] [QUERY...]\n"
 "Search a sou index. With no QUERY, read one query per line from stdin.\n"
+"Options may follow the query; put a query that starts with '-' after --\n"
+"(sou-search --index DIR -- -word) or inside one quoted argument.\n"
 "\n"
 "  -i, --index DIR        index directory (DIR/sou.stub if present), a stub\n"
 "                         file, or tcp:HOST:PORT; repeatable\n"
@@ -400,7 +402,7 @@ int main(int argc, char **argv)
         {0, 0, 0, 0}};
     int opt;
     uint64_t u;
-    while ((opt = getopt_long(argc, argv, "+i:n:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "i:n:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'i': case O_SHARD: c.paths[c.npaths++] = optarg; break;
         case 'n':

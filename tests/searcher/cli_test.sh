@@ -14,13 +14,19 @@ run() { "$S" "$@" >"$out" 2>"$err"; echo $? >"$out.rc"; }
 rc() { cat "$out.rc"; }
 
 # human, plain (stdout is not a terminal)
-run --index "$IDX" dog -brown
+run --index "$IDX" "dog -brown"
 ok '[ "$(rc)" = 0 ] && grep -q "A dog barks at the mail carrier." "$out"' "plain human output"
 ok '! grep -q "$(printf "\033")" "$out"' "no colour when stdout is not a terminal"
 ok 'grep -q "manual.txt #2" "$out" && grep -q "Manual of the quick tools" "$out"' "source, ordinal, title shown"
 # forced colour puts the match in bold colour; NO_COLOR does not override --color=always
 run --index "$IDX" --color=always barks
 ok 'grep -qF "$(printf "\033[1;31mbarks\033[0m")" "$out"' "highlight in bold colour"
+
+# options may follow the query; a query starting with '-' goes after --
+run --index "$IDX" barks --count
+ok '[ "$(cat "$out")" = 1 ]' "option after the query"
+run --index "$IDX" --count -- -dog
+ok '[ "$(cat "$out")" = 32 ]' "-- then a negative query"
 
 # JSON lines: results then one summary line
 run --index "$IDX" --json 網絡連線
