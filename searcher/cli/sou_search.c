@@ -455,6 +455,7 @@ bad_number:
     c.hl_on = c.color ? "\033[1;31m" : "";
     c.hl_off = c.color ? "\033[0m" : "";
     if (c.count) c.sopts.exact_count = 1;
+    if (c.explain) c.sopts.with_doclen = 1;
 
     sou_error err = {0};
     sou_index *ix = NULL;

@@ -85,6 +85,7 @@ static void params_from(const sou_search_options *o, sou_search_params *p)
     p->k1 = o->k1;
     p->b = o->b;
     p->min_normlen = o->min_normlen;
+    p->skip_doclen = !o->with_doclen;
 }
 
 static int fill_result(sou_index *ix, const sou_search_query *q,
@@ -197,6 +198,7 @@ int sou_search_count(sou_index *ix, const sou_search_query *q, int collapse,
     c.params.b = SOU_BM25_B_DEFAULT;
     c.params.min_normlen = SOU_BM25_MIN_NORMLEN_DEFAULT;
     c.params.check_at_least = n;
+    c.params.skip_doclen = 1;
     rc = sou_index_retry(ix, search_fn, &c, err);
     if (!rc) *out = hits.matches_estimated;
     sou_hits_free(&hits);
@@ -242,6 +244,8 @@ int sou_search_explain(sou_index *ix, const sou_search_query *q,
     }
     const sou_result *res = sou_results_get(r, i);
     if (!res) return sou_error_set(err, SOU_EINVAL, "no result %zu", i);
+    if (!opts->with_doclen)
+        return sou_error_set(err, SOU_EINVAL, "explain needs results run with with_doclen");
     explain_ctx c = {q, res->docid, parts, 0, 0};
     int rc = sou_index_retry(ix, explain_fn, &c, err);
     if (rc) return rc;

@@ -269,6 +269,12 @@ static void test_counts_collapse_paging(sou_index *ix)
     o.offset = 0;
     o.limit = 0;
     res = t_run(ix, "dog", 0, &o, &q, &rc, &err);
+    CHECK(sou_search_explain(ix, q, &o, res, 0, NULL, NULL, NULL, &err) == SOU_EINVAL,
+          "explain without with_doclen");
+    sou_results_free(res);
+    sou_search_query_free(q);
+    o.with_doclen = 1;
+    res = t_run(ix, "dog", 0, &o, &q, &rc, &err);
     for (size_t i = 0; i < sou_results_size(res); i++) {
         sou_explain_part parts[4];
         uint64_t N;

@@ -168,10 +168,13 @@ typedef struct sou_search_options {
     double k1, b, min_normlen;  /* BM25 */
     size_t snippet_chars;   /* snippet window in code points (0: none) */
     int exact_count;        /* make matches_estimated exact (slower) */
+    int with_doclen;        /* fill sou_result.doclen, which
+                               sou_search_explain needs; costs one round
+                               trip per hit on remote shards */
 } sou_search_options;
 
 /* Defaults: offset 0, limit 10, no collapse, SOU_BM25_*_DEFAULT,
- * SOU_SNIPPET_CHARS_DEFAULT, exact_count 0. */
+ * SOU_SNIPPET_CHARS_DEFAULT, exact_count 0, with_doclen 0. */
 void sou_search_options_default(sou_search_options *opts);
 
 /* A highlight: byte range [start, end). */
@@ -197,7 +200,7 @@ typedef struct sou_result {
     const char *snippet; size_t snippet_len;
     const sou_highlight *snippet_highlights; size_t n_snippet_highlights;
     uint32_t docid;                         /* Xapian docid (combined) */
-    uint32_t doclen;                        /* for BM25 explanations */
+    uint32_t doclen;                        /* with_doclen only, else 0 */
 } sou_result;
 
 typedef struct sou_results sou_results;
@@ -225,8 +228,11 @@ void sou_results_free(sou_results *r);        /* accepts NULL */
 
 /* BM25 part of one query term in one result, computed from the index's
  * statistics exactly as Xapian's BM25Weight does:
- *   idf    = log(max(N - tf + .5, ...) / (tf + .5)) (Xapian's clamp),
- *   weight = idf * (k1+1) * wqf_factor * wdf / (k1*(b*normlen + 1-b) + wdf)
+ *   r      = (N - tf + .5) / (tf + .5), and r*.5 + 1 when r < 2 (Xapian's
+ *            guard against negative weights for common terms),
+ *   idf    = log(r),
+ *   weight = idf * (k1+1) * 2wqf/(1+wqf) * wdf / (k1*(b*normlen + 1-b) + wdf)
+ *   normlen = max(doclen / average length, min_normlen)
  * Terms of a phrase count only when the phrase matched, so the sum can
  * exceed the score when an unmatched branch of an OR shares a passage. */
 typedef struct sou_explain_part {
@@ -238,7 +244,7 @@ typedef struct sou_explain_part {
 } sou_explain_part;
 
 /* Fill parts[0..n) (n = sou_search_query_term_count(q)) for result i of r,
- * run with opts (NULL: defaults). *doccount and *avlength get N and the
+ * run with opts (NULL: defaults) and with_doclen set (else SOU_EINVAL). *doccount and *avlength get N and the
  * average passage length. Returns 0 or an error. */
 int sou_search_explain(sou_index *ix, const sou_search_query *q,
                        const sou_search_options *opts,
