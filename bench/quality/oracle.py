@@ -20,8 +20,9 @@ and decides relevance by brute-force scans of the folded text:
                      rules here, not by Snowball) as a whole word.
   known_item         LibreOffice help page titles; relevant = that page's passages.
 
-Whole word: not preceded/followed by [a-z0-9_], nor by one of . ' ’ : that
-itself touches a letter/digit (UAX#29 MidLetter/MidNum joins "a.b", "don't").
+Whole word: not preceded/followed by [a-z0-9_@], nor by one of . ' ’ : that
+itself touches a letter/digit (UAX#29 MidLetter/MidNum joins "a.b", "don't";
+ICU's word rules count '@' as a letter, so "user@server" is one word).
 """
 import collections
 import random
@@ -30,7 +31,7 @@ import subprocess
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAN_RUN = re.compile(f"[{HAN}]+")
-W = "a-z0-9_"
+W = "a-z0-9_@"
 MID = ".'\u2019:"
 OPERATORS = {"and", "or", "not", "xor", "near", "adj"}
 
@@ -119,8 +120,8 @@ class Oracle:
         return out
 
     def _mixed_set(self, n):
-        rx = re.compile(f"(?<![A-Za-z0-9_])([A-Za-z][A-Za-z0-9]{{1,14}})([{HAN}]{{1,2}})"
-                        f"|([{HAN}]{{1,2}})([A-Za-z][A-Za-z0-9]{{1,14}})(?![A-Za-z0-9_.'’:])")
+        rx = re.compile(f"(?<![A-Za-z0-9_@.'’:])([A-Za-z][A-Za-z0-9]{{1,14}})([{HAN}]{{1,2}})"
+                        f"|([{HAN}]{{1,2}})([A-Za-z][A-Za-z0-9]{{1,14}})(?![A-Za-z0-9_@.'’:])")
         cands = []
         for p in self.passages:
             for m in rx.finditer(p.text):
@@ -150,7 +151,7 @@ class Oracle:
     def _fullwidth_set(self, n):
         df = collections.Counter()
         for p in self.passages:
-            df.update({w for w in re.findall(r"(?<![A-Za-z0-9_])[A-Za-z]{3,10}(?![A-Za-z0-9_])", p.text)})
+            df.update({w for w in re.findall(r"(?<![A-Za-z0-9_@])[A-Za-z]{3,10}(?![A-Za-z0-9_@])", p.text)})
         words = sorted(w for w in df if w.lower() not in OPERATORS)
         self.rng.shuffle(words)
         out, seen = [], set()
@@ -170,7 +171,7 @@ class Oracle:
     def _stemming_set(self, n):
         vocab = collections.Counter()
         for t in self.folded:
-            vocab.update(set(re.findall(r"(?<![a-z0-9_])[a-z]{3,20}(?![a-z0-9_])", t)))
+            vocab.update(set(re.findall(r"(?<![a-z0-9_@])[a-z]{3,20}(?![a-z0-9_@])", t)))
         fams = []
         for b in sorted(vocab):
             if len(b) < 4 or b.endswith(("ed", "ing", "s")):
