@@ -14,9 +14,11 @@
  * (highlights are byte offsets into "text"; snippet_highlights into
  * "snippet"), and every answer ends with one summary line
  *   {"query":..,"done":true,"count":N,"estimated":M,"missing_shards":[..]}
- * plus "error" when the query failed. A reader splits a batch's output at
- * the lines that have "done". With --count only the summary line is
- * printed (count exact). --explain adds "explain" to each result and
+ * plus "error" (and "code") when the query failed: "count" is the number
+ * of results printed, "estimated" Xapian's estimate of all matches. A
+ * reader splits a batch's output at the lines that have "done". With
+ * --count only the summary line is printed and "count" is the exact
+ * number of matches. --explain adds "explain" to each result and
  * "terms" and "xapian_query" to the summary.
  */
 #include <errno.h>
