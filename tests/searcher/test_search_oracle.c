@@ -101,7 +101,7 @@ static int is_cjk_script(UChar32 c)
 static int word_char(UChar32 c)
 {
     if (c < 0) return 0;
-    if (c < 128) return is_ascii_alnum(c) || c == '_';
+    if (c < 128) return is_ascii_alnum(c) || c == '_' || c == '@';   /* ICU: foo@bar */
     if (is_cjk_script(c)) return 0;
     return u_isalnum(c) || u_charType(c) == U_NON_SPACING_MARK ||
            u_charType(c) == U_CONNECTOR_PUNCTUATION;
