@@ -11,13 +11,17 @@
  *     in the sample): kept as UTF-8, invalid bytes become U+FFFD.
  *  5. Otherwise a legacy charset. ICU's detector misses Big5 on short
  *     text (DESIGN.md), so its guesses are only candidates: GB18030 and
- *     Big5 are always tried too. Each candidate converts the sample
- *     strictly and is scored by what it yields: common Han characters
- *     (GB2312 level 1 or Big5 "frequently used", which covers both
- *     Simplified and Traditional) score high, rare Han, private-use and
- *     control characters and conversion errors score negative. Wrong
- *     CJK decodings of real text land largely in rare or private-use code
- *     points, so the right charset wins by a wide margin even on one line.
+ *     Big5 are always tried too (first, so they win ties). Each candidate
+ *     converts the sample strictly and is scored by what it yields: common
+ *     Han characters (GB2312 level 1 or Big5 "frequently used" for the
+ *     Chinese charsets, JIS level 1 for the Japanese ones) score high,
+ *     kana/Hangul score high in their own charsets, rare Han, private-use,
+ *     half-width kana and control characters and conversion errors score
+ *     negative. Wrong CJK decodings of real text land largely in rare or
+ *     private-use code points. Measured on debian-reference zh-TW/zh-CN
+ *     lines converted to Big5/GBK: 8+ characters 100% right, 4 characters
+ *     99%, 2 characters 92-97% (2-4 bytes are often valid in several
+ *     charsets, or valid UTF-8, which wins).
  * Conversion substitutes U+FFFD for what does not decode (a truncated
  * GB18030 file keeps everything before the cut) and counts the
  * substitutions, so the caller can warn.
@@ -37,18 +41,20 @@
 
 /* ---- common-character tables (built once from ICU's own converters) ---- */
 
-static uint8_t common_han[0x10000 / 8];
+/* Per BMP code point: bit 0 = common in Chinese (GB2312 level 1 or Big5
+ * frequently used), bit 1 = common in Japanese (JIS X 0208 level 1). */
+static uint8_t common_han[0x10000];
 static pthread_once_t common_once = PTHREAD_ONCE_INIT;
 
 static void mark_range(const char *cnv_name, unsigned lead_lo, unsigned lead_hi,
-                       unsigned last_lead_trail_hi)
+                       unsigned trail_lo, unsigned last_lead_trail_hi, uint8_t bit)
 {
     UErrorCode st = U_ZERO_ERROR;
     UConverter *cnv = ucnv_open(cnv_name, &st);
     if (U_FAILURE(st)) return;
     ucnv_setToUCallBack(cnv, UCNV_TO_U_CALLBACK_STOP, NULL, NULL, NULL, &st);
     for (unsigned lead = lead_lo; lead <= lead_hi; lead++) {
-        for (unsigned trail = 0x40; trail <= 0xFE; trail++) {
+        for (unsigned trail = trail_lo; trail <= 0xFE; trail++) {
             if (trail > 0x7E && trail < 0xA1) continue;
             if (lead == lead_hi && trail > last_lead_trail_hi) break;
             char in[2] = { (char)lead, (char)trail };
@@ -57,7 +63,7 @@ static void mark_range(const char *cnv_name, unsigned lead_lo, unsigned lead_hi,
             ucnv_reset(cnv);
             int32_t n = ucnv_toUChars(cnv, out, 4, in, 2, &st);
             if (U_SUCCESS(st) && n == 1 && u_hasBinaryProperty(out[0], UCHAR_IDEOGRAPHIC))
-                common_han[out[0] >> 3] |= (uint8_t)(1u << (out[0] & 7));
+                common_han[out[0]] |= bit;
         }
     }
     ucnv_close(cnv);
@@ -66,14 +72,16 @@ static void mark_range(const char *cnv_name, unsigned lead_lo, unsigned lead_hi,
 static void build_common(void)
 {
     /* GB2312 level 1: rows 0xB0..0xD7 (trail 0xA1..0xFE; row D7 ends at F9). */
-    mark_range("GB18030", 0xB0, 0xD7, 0xF9);
+    mark_range("GB18030", 0xB0, 0xD7, 0xA1, 0xF9, 1);
     /* Big5 frequently used characters: 0xA440..0xC67E. */
-    mark_range("Big5", 0xA4, 0xC6, 0x7E);
+    mark_range("Big5", 0xA4, 0xC6, 0x40, 0x7E, 1);
+    /* JIS X 0208 level 1 kanji: EUC-JP 0xB0A1..0xCFD3. */
+    mark_range("EUC-JP", 0xB0, 0xCF, 0xA1, 0xD3, 2);
 }
 
-static int is_common_han(UChar32 c)
+static int is_common_han(UChar32 c, int japanese)
 {
-    return c < 0x10000 && (common_han[c >> 3] >> (c & 7)) & 1;
+    return c < 0x10000 && (common_han[c] & (japanese ? 2 : 1));
 }
 
 /* ---- conversion with counted substitutions ---- */
@@ -165,7 +173,8 @@ static int is_cjk_charset(const char *n)
  * sample's end is not an error. Returns INT64_MIN when the converter is
  * unknown. */
 static int64_t score_candidate(const char *name, const char *s, size_t n, UChar *ubuf,
-                               size_t ucap, uint64_t *errors_out, uint64_t *chars_out)
+                               size_t ucap, uint64_t *errors_out, uint64_t *chars_out,
+                               uint64_t *hangul_share_pct)
 {
     UErrorCode st = U_ZERO_ERROR;
     UConverter *cnv = ucnv_open(name, &st);
@@ -179,9 +188,12 @@ static int64_t score_candidate(const char *name, const char *s, size_t n, UChar 
     ucnv_close(cnv);
     if (U_FAILURE(st)) return INT64_MIN;
     int64_t score = -8 * (int64_t)cnt.n;
-    uint64_t chars = 0;
+    uint64_t chars = 0, han_common = 0, kana = 0, nonascii = 0, hangul_n = 0;
     size_t un = (size_t)(t - ubuf);
     int cjk = is_cjk_charset(name);
+    int korean = !strcasecmp(name, "EUC-KR") || !strcasecmp(name, "ISO-2022-KR");
+    int japanese = !strcasecmp(name, "Shift_JIS") || !strcasecmp(name, "EUC-JP") ||
+                   !strcasecmp(name, "ISO-2022-JP");
     for (size_t i = 0; i < un;) {
         UChar32 c = ubuf[i++];
         if (U16_IS_LEAD(c) && i < un && U16_IS_TRAIL(ubuf[i])) c = U16_GET_SUPPLEMENTARY(c, ubuf[i++]);
@@ -190,9 +202,12 @@ static int64_t score_candidate(const char *name, const char *s, size_t n, UChar 
             if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') score -= 3;
             continue;
         }
+        nonascii++;
         if (c == 0xFFFD) { score -= 8; continue; }
         if (u_hasBinaryProperty(c, UCHAR_IDEOGRAPHIC)) {
-            score += is_common_han(c) ? 4 : -1;
+            /* modern Korean text rarely uses Hanja */
+            if (!korean && is_common_han(c, japanese)) { score += 4; han_common++; }
+            else score -= 1;
             continue;
         }
         int8_t type = u_charType(c);
@@ -201,18 +216,28 @@ static int64_t score_candidate(const char *name, const char *s, size_t n, UChar 
             score -= 3;
             continue;
         }
+        if (c >= 0xFF61 && c <= 0xFF9F) { score -= 2; continue; }   /* half-width kana: rare */
         UBlockCode b = ublock_getCode(c);
         if (b == UBLOCK_HIRAGANA || b == UBLOCK_KATAKANA || b == UBLOCK_HANGUL_SYLLABLES) {
-            score += cjk ? 2 : 1;
+            int hangul = b == UBLOCK_HANGUL_SYLLABLES;
+            kana += !hangul;
+            hangul_n += hangul;
+            /* the commonest letters of their own language */
+            score += (hangul ? korean : japanese) ? 4 : cjk ? 2 : 1;
             continue;
         }
         if (u_isalpha(c)) { score += 1; continue; }
         /* punctuation and symbols: CJK full-width punctuation is ordinary */
-        if (b == UBLOCK_CJK_SYMBOLS_AND_PUNCTUATION || b == UBLOCK_HALFWIDTH_AND_FULLWIDTH_FORMS)
+        if (b == UBLOCK_CJK_SYMBOLS_AND_PUNCTUATION || b == UBLOCK_HALFWIDTH_AND_FULLWIDTH_FORMS ||
+            (c >= 0x2013 && c <= 0x2026))   /* dashes, curly quotes, ellipsis */
             score += 1;
     }
+    /* Japanese prose is a third or more kana; kanji alone read as Japanese
+     * is usually Chinese bytes in a Japanese charset: count them as +1. */
+    if (japanese && kana * 3 < han_common) score -= 3 * (int64_t)han_common;
     *errors_out = cnt.n;
     *chars_out = chars;
+    *hangul_share_pct = nonascii ? hangul_n * 100 / nonascii : 0;
     return score;
 }
 
@@ -239,7 +264,21 @@ static const char *detect_legacy(const char *s, size_t n, int *no_mem)
         m = ucsdet_detectAll(det, &nm, &st);
         if (U_FAILURE(st)) nm = 0;
     }
-    /* The detector's top guess first: it breaks score ties. */
+    /* Korean in EUC-KR reads as common Chinese in GB18030 too (both EUC
+     * layouts put their commonest characters in rows 0xB0..0xC8), so the
+     * character classes above cannot tell them apart; the detector's
+     * Korean frequency model can. */
+    int korean_top = 0;
+    if (nm > 0) {
+        UErrorCode s2 = U_ZERO_ERROR;
+        const char *top = ucsdet_getName(m[0], &s2);
+        int32_t conf = ucsdet_getConfidence(m[0], &s2);
+        korean_top = U_SUCCESS(s2) && top && !strcasecmp(top, "EUC-KR") && conf >= 50;
+    }
+    /* Chinese first (this is a Chinese-English engine): ties go to them;
+     * then the detector's guesses in its order. */
+    nc = add_candidate(cands, nc, 16, "GB18030");
+    nc = add_candidate(cands, nc, 16, "Big5");
     for (int32_t i = 0; i < nm && i < 6; i++) {
         UErrorCode s2 = U_ZERO_ERROR;
         const char *name = ucsdet_getName(m[i], &s2);
@@ -250,8 +289,6 @@ static const char *detect_legacy(const char *s, size_t n, int *no_mem)
             continue;   /* EBCDIC guesses come up for CJK lines; never real here */
         nc = add_candidate(cands, nc, 14, name);
     }
-    nc = add_candidate(cands, nc, 16, "GB18030");
-    nc = add_candidate(cands, nc, 16, "Big5");
 
     UChar *ubuf = malloc((n + 16) * sizeof(UChar));
     const char *best = NULL;
@@ -260,11 +297,15 @@ static const char *detect_legacy(const char *s, size_t n, int *no_mem)
     } else {
         int64_t best_score = INT64_MIN;
         for (int i = 0; i < nc; i++) {
-            uint64_t errs = 0, chars = 0;
-            int64_t sc = score_candidate(cands[i], s, n, ubuf, n + 16, &errs, &chars);
+            uint64_t errs = 0, chars = 0, hangul_pct = 0;
+            int64_t sc = score_candidate(cands[i], s, n, ubuf, n + 16, &errs, &chars, &hangul_pct);
             if (sc == INT64_MIN) continue;
             /* more than 1 error per 50 characters: not this charset */
             if (errs > 1 + chars / 50) continue;
+            if (korean_top && !strcasecmp(cands[i], "EUC-KR") && errs == 0 && hangul_pct >= 80) {
+                best = cands[i];
+                break;
+            }
             if (sc > best_score) { best_score = sc; best = cands[i]; }
         }
         free(ubuf);

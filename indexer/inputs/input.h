@@ -76,15 +76,24 @@ typedef struct sou_source_doc {
 /* Nonzero return stops reading: the read call returns SOU_ESTOPPED. */
 typedef int (*sou_source_doc_cb)(void *ctx, const sou_source_doc *doc);
 
-/* Report a per-record problem (a broken JSONL line) without stopping the
- * file. code is a SOU_E* code, msg a NUL-terminated English sentence. */
+/* Report a problem that does not stop the file: a broken or oversized JSON
+ * Lines record (line = its 1-based number, the record is skipped, code
+ * SOU_EDECODE / SOU_ETOOBIG), or a note about a file that is still read
+ * (line 0, code SOU_EDECODE): invalid or truncated byte sequences replaced
+ * with U+FFFD (e.g. a truncated GB18030 file: everything before the cut is
+ * kept), an unclosed HTML <script>/comment whose rest was dropped as a
+ * browser would. msg is a NUL-terminated English sentence (no path: the
+ * path argument carries it). */
 typedef void (*sou_input_warn_cb)(void *ctx, const char *path, uint64_t line,
                                   int code, const char *msg);
 
 /* Read a file ("-" = stdin). o may be NULL (defaults); warn may be NULL.
  * Returns 0, SOU_ENOTFOUND / SOU_EIO / -errno (unreadable), SOU_EDECODE
  * (binary or undecodable), SOU_ETOOBIG, SOU_ENOMEM, SOU_ESTOPPED.
- * An empty file gives zero documents and returns 0. */
+ * An empty file gives zero documents and returns 0. JSON Lines are UTF-8
+ * by definition: no charset detection (a UTF-16 BOM or --encoding still
+ * converts), invalid bytes in a line become U+FFFD; a JSON Lines file
+ * streams in 1 MiB chunks, so its size is not limited, only its records. */
 int sou_input_read_path(const char *path, const sou_input_options *o,
                         sou_source_doc_cb cb, sou_input_warn_cb warn,
                         void *ctx, sou_error *err);

@@ -475,7 +475,9 @@ static void test_charsets(void)
         /* short lines: a few real Traditional lines, 10-40 bytes in Big5 */
         const char *lines[] = {
             "網路安全", "聯合國反恐怖主義辦公室", "會員國表示關切在全球化社會中",
-            "請重新啟動電腦以完成安裝。", "檔案系統已滿，無法寫入資料", NULL
+            "請重新啟動電腦以完成安裝。", "檔案系統已滿，無法寫入資料",
+            /* misread before the scoring fixes (GBK trail bytes counted common) */
+            "通過", "遵循Unix傳統", "通過管道將 co", NULL
         };
         char *tl = prefix_chars(trad + 34, 14);
         for (int i = 0; lines[i] || tl; i++) {
@@ -497,6 +499,26 @@ static void test_charsets(void)
         free(trad);
     }
     for (int i = 0; short_lines[i]; i++) free(short_lines[i]);
+
+    /* GBK lines that once read as EUC-JP/EUC-KR, and Japanese/Korean text */
+    {
+        static const struct { const char *cs, *text; } rows[] = {
+            {"GBK", "通过把你的浏览器"}, {"GBK", "该文档被后来的《"}, {"GBK", "匹配在 “abc...” 中的任"},
+            {"GBK", "现在，“la”是“ls -al”"}, {"GB18030", "查找与“key-word”有关的"},
+            {"EUC-JP", "これは日本語の文章です。漢字とかなが混じっています。"},
+            {"Shift_JIS", "ファイルシステムがいっぱいです。データを書き込めません。"},
+            {"EUC-KR", "파일 시스템이 가득 찼습니다. 데이터를 쓸 수 없습니다."},
+        };
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+            size_t n;
+            char *e = to_charset(rows[i].cs, rows[i].text, &n);
+            char what[64];
+            snprintf(what, sizeof what, "%s row %zu", rows[i].cs, i);
+            one_doc(&s, "l.txt", e, n, NULL, rows[i].text, strlen(rows[i].text), what);
+            sink_free(&s);
+            free(e);
+        }
+    }
 
     /* windows-1252 Latin text */
     {
