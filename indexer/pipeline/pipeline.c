@@ -46,8 +46,8 @@
 #include "sou/store.h"
 #include "sou/terms.h"
 
-#define CHUNK_BYTES ((size_t)4 << 20)
-#define QUEUE_BYTES ((size_t)16 << 20)
+#define CHUNK_BYTES ((size_t)1 << 20)
+#define QUEUE_BYTES ((size_t)2 << 20)
 /* Xapian's limit is 245 bytes per term; longer source terms are cut. */
 #define MAX_SOURCE_TERM 240
 
@@ -273,7 +273,7 @@ typedef struct run {
     sou_strset seen;               /* Q terms of this run's sources (--prune) */
     pthread_mutex_t done_mu;
     pthread_cond_t done_cv;
-    unsigned workers_left;
+    unsigned workers_left, writers_left;
     struct timespec t0;
 } run;
 
@@ -514,6 +514,10 @@ static void *writer_main(void *arg)
             atomic_fetch_add(&r->commits, 1);
         }
     }
+    pthread_mutex_lock(&r->done_mu);
+    r->writers_left--;
+    pthread_cond_broadcast(&r->done_cv);
+    pthread_mutex_unlock(&r->done_mu);
     return NULL;
 }
 
@@ -811,6 +815,31 @@ static int shard_stats(shard *s, uint64_t tot[3], sou_error *err)
     return sou_writer_set_metadata(s->w, SOU_META_STATS, json, (size_t)n, err);
 }
 
+/* Wait until *left is 0 (under done_mu), calling the progress callback
+ * every progress_ms meanwhile. */
+static void wait_progress(run *r, unsigned *left, sou_index_stats *stats)
+{
+    const sou_index_config *cfg = r->cfg;
+    pthread_mutex_lock(&r->done_mu);
+    while (*left > 0) {
+        if (cfg->progress && cfg->progress_ms) {
+            struct timespec t;
+            clock_gettime(CLOCK_REALTIME, &t);
+            t.tv_nsec += (long)(cfg->progress_ms % 1000) * 1000000L;
+            t.tv_sec += cfg->progress_ms / 1000 + t.tv_nsec / 1000000000L;
+            t.tv_nsec %= 1000000000L;
+            pthread_cond_timedwait(&r->done_cv, &r->done_mu, &t);
+            pthread_mutex_unlock(&r->done_mu);
+            snapshot(r, stats);
+            cfg->progress(cfg->ctx, stats);
+            pthread_mutex_lock(&r->done_mu);
+        } else {
+            pthread_cond_wait(&r->done_cv, &r->done_mu);
+        }
+    }
+    pthread_mutex_unlock(&r->done_mu);
+}
+
 int sou_index_run(const sou_index_config *cfg, char *const *paths, size_t n,
                   sou_index_stats *stats, sou_error *err)
 {
@@ -886,8 +915,12 @@ int sou_index_run(const sou_index_config *cfg, char *const *paths, size_t n,
     for (size_t i = 0; rc == 0 && i < r->nshards; i++) {
         if (pthread_create(&r->shards[i].thread, NULL, writer_main, &r->shards[i]) != 0)
             rc = sou_error_set(err, SOU_EINTERNAL, "cannot start a writer thread");
-        else
+        else {
             r->shards[i].started = 1;
+            pthread_mutex_lock(&r->done_mu);
+            r->writers_left++;
+            pthread_mutex_unlock(&r->done_mu);
+        }
     }
     unsigned started = 0;
     if (rc == 0) {
@@ -898,33 +931,21 @@ int sou_index_run(const sou_index_config *cfg, char *const *paths, size_t n,
                 break;
         pthread_mutex_lock(&r->done_mu);
         r->workers_left -= nthreads - started;
-        while (r->workers_left > 0) {
-            if (cfg->progress && cfg->progress_ms) {
-                struct timespec t;
-                clock_gettime(CLOCK_REALTIME, &t);
-                t.tv_nsec += (long)(cfg->progress_ms % 1000) * 1000000L;
-                t.tv_sec += cfg->progress_ms / 1000 + t.tv_nsec / 1000000000L;
-                t.tv_nsec %= 1000000000L;
-                pthread_cond_timedwait(&r->done_cv, &r->done_mu, &t);
-                pthread_mutex_unlock(&r->done_mu);
-                snapshot(r, stats);
-                cfg->progress(cfg->ctx, stats);
-                pthread_mutex_lock(&r->done_mu);
-            } else {
-                pthread_cond_wait(&r->done_cv, &r->done_mu);
-            }
-        }
         pthread_mutex_unlock(&r->done_mu);
+        wait_progress(r, &r->workers_left, stats);
         for (unsigned i = 0; i < started; i++) pthread_join(workers[i].thread, NULL);
         if (started == 0)
             rc = sou_error_set(err, SOU_EINTERNAL, "cannot start worker threads");
     }
+    /* Writers drain their queues (progress goes on meanwhile), then end. */
     for (size_t i = 0; i < r->nshards; i++) {
         if (!r->shards[i].started) continue;
         r->shards[i].end_marker.flags = CH_END;
         queue_push(&r->shards[i], &r->shards[i].end_marker);
-        pthread_join(r->shards[i].thread, NULL);
     }
+    wait_progress(r, &r->writers_left, stats);
+    for (size_t i = 0; i < r->nshards; i++)
+        if (r->shards[i].started) pthread_join(r->shards[i].thread, NULL);
     if (rc == 0 && r->fatal_rc) {
         rc = r->fatal_rc;
         if (err) *err = r->fatal_err;
