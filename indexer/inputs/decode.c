@@ -342,17 +342,26 @@ static int looks_binary(const unsigned char *s, size_t n)
     return ctrl >= 8 && ctrl * 100 > n * 3;
 }
 
-/* BOM-less UTF-16 of mostly ASCII-range text: NULs at every other byte. */
+/* BOM-less UTF-16 of mostly ASCII-range text: NULs at every other byte,
+ * and the byte beside each NUL a printable ASCII character or a line
+ * break (16-bit binary data has the NULs but not the text). */
+static int ascii_text_byte(unsigned c)
+{
+    return (c >= 0x20 && c < 0x7F) || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
 static const char *sniff_utf16(const unsigned char *s, size_t n)
 {
-    size_t pairs = n / 2, z_even = 0, z_odd = 0;
+    size_t pairs = n / 2, z_even = 0, z_odd = 0, t_even = 0, t_odd = 0;
     if (pairs < 2) return NULL;
     for (size_t i = 0; i + 1 < n; i += 2) {
-        z_even += s[i] == 0;
-        z_odd += s[i + 1] == 0;
+        if (s[i] == 0) { z_even++; t_even += ascii_text_byte(s[i + 1]); }
+        if (s[i + 1] == 0) { z_odd++; t_odd += ascii_text_byte(s[i]); }
     }
-    if (z_odd * 10 >= pairs * 3 && z_even * 50 <= pairs) return "UTF-16LE";
-    if (z_even * 10 >= pairs * 3 && z_odd * 50 <= pairs) return "UTF-16BE";
+    if (z_odd * 10 >= pairs * 3 && z_even * 50 <= pairs && t_odd * 100 >= z_odd * 95)
+        return "UTF-16LE";
+    if (z_even * 10 >= pairs * 3 && z_odd * 50 <= pairs && t_even * 100 >= z_even * 95)
+        return "UTF-16BE";
     return NULL;
 }
 
@@ -415,8 +424,18 @@ int inp_decode(const char *bytes, size_t len, const char *encoding, size_t max_b
 
     size_t sample = len < SAMPLE_BYTES ? len : SAMPLE_BYTES;
     if ((cnv = sniff_utf16(u, sample & ~(size_t)1)) != NULL) {
-        *charset = cnv;
-        goto convert;
+        /* 16-bit binary data has the same NUL pattern: require text */
+        UChar *ubuf = malloc((sample + 16) * sizeof(UChar));
+        if (!ubuf) return sou_error_set(err, SOU_ENOMEM, "out of memory detecting the charset");
+        uint64_t errs = 0, chars = 0, hangul_pct = 0;
+        int64_t sc = score_candidate(cnv, bytes, sample & ~(size_t)1, ubuf, sample + 16, &errs,
+                                     &chars, &hangul_pct);
+        free(ubuf);
+        if (sc != INT64_MIN && errs <= 1 + chars / 50 && sc > -(int64_t)chars / 2) {
+            *charset = cnv;
+            goto convert;
+        }
+        cnv = NULL;
     }
     if (looks_binary(u, sample))
         return sou_error_set(err, SOU_EDECODE, "binary file (control bytes in the first %zu bytes)",

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <unicode/ucnv.h>
+
 int sou_format_parse(const char *name, sou_format *out)
 {
     static const struct { const char *n; sou_format f; } names[] = {
@@ -69,6 +71,38 @@ static void fill_options(sou_input_options *dst, const sou_input_options *o)
     if (o->max_doc_bytes) dst->max_doc_bytes = o->max_doc_bytes;
 }
 
+/* <meta charset=...> or http-equiv content="...; charset=..." in the first
+ * 4 KiB of an HTML file, mapped the way browsers do (GB2312/GBK read as
+ * GB18030, their superset). Used only when the file is not valid UTF-8:
+ * pages that say gb2312 but are UTF-8 are common. NULL if none or unknown. */
+static const char *html_meta_charset(const char *s, size_t n, char *buf, size_t bufsz)
+{
+    size_t lim = n < 4096 ? n : 4096;
+    static const char key[] = "charset=";
+    for (size_t i = 0; i + sizeof key - 1 < lim; i++) {
+        if (strncasecmp(s + i, key, sizeof key - 1)) continue;
+        size_t j = i + sizeof key - 1, k = 0;
+        while (j < lim && (s[j] == '"' || s[j] == '\'' || s[j] == ' ')) j++;
+        while (j < lim && k + 1 < bufsz &&
+               ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z') ||
+                (s[j] >= '0' && s[j] <= '9') || s[j] == '-' || s[j] == '_'))
+            buf[k++] = s[j++];
+        buf[k] = '\0';
+        if (!k) continue;
+        if (!strcasecmp(buf, "gb2312") || !strcasecmp(buf, "gbk") || !strcasecmp(buf, "x-gbk") ||
+            !strcasecmp(buf, "euc-cn") || !strcasecmp(buf, "cp936"))
+            return "GB18030";
+        if (!strcasecmp(buf, "big5") || !strcasecmp(buf, "big5-hkscs") || !strcasecmp(buf, "cp950"))
+            return "Big5";
+        UErrorCode st = U_ZERO_ERROR;
+        UConverter *cv = ucnv_open(buf, &st);
+        if (U_FAILURE(st)) return NULL;
+        ucnv_close(cv);
+        return buf;
+    }
+    return NULL;
+}
+
 static int dispatch(inp_ctx *c, sou_format f, const char *bytes, size_t len)
 {
     const char *text;
@@ -90,7 +124,14 @@ static int dispatch(inp_ctx *c, sou_format f, const char *bytes, size_t len)
         inp_jsonl_free(&j);
         goto out;
     }
-    rc = inp_decode(bytes, len, c->o->encoding, c->o->max_doc_bytes, &text, &tlen, &owned,
+    const char *encoding = c->o->encoding;
+    char meta[48];
+    if (!encoding && f == SOU_FORMAT_HTML && !inp_utf8_valid(bytes, len))
+        encoding = html_meta_charset(bytes, len, meta, sizeof meta);
+    if (encoding && (!strcasecmp(encoding, "UTF-8") || !strcasecmp(encoding, "UTF8")) &&
+        !c->o->encoding)
+        encoding = NULL;   /* a page that says UTF-8 but is not: detect */
+    rc = inp_decode(bytes, len, encoding, c->o->max_doc_bytes, &text, &tlen, &owned,
                         &replaced, &charset, c->err);
     if (rc) {
         if (c->err && c->err->code == rc) {

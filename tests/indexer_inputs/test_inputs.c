@@ -520,6 +520,35 @@ static void test_charsets(void)
         }
     }
 
+    /* HTML declaring its charset: honoured when the bytes are not UTF-8
+     * (gb2312 read as GB18030 like browsers: GBK-only 镕 survives) */
+    {
+        const char *html = "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; "
+                           "charset=gb2312\"><title>朱镕基</title></head><body><p>总理</p></body></html>";
+        size_t n;
+        char *e = to_charset("GBK", html, &n);
+        int rc = read_buf(&s, "m.html", e, n, SOU_FORMAT_AUTO, NULL, &err);
+        CHECK(rc == 0 && s.n == 1, "meta charset: rc %d", rc);
+        if (s.n == 1) {
+            CHECK_MEM(s.docs[0].title, s.docs[0].title_len, "朱镕基", strlen("朱镕基"), "meta title");
+            CHECK_MEM(s.docs[0].text, s.docs[0].text_len, "总理", strlen("总理"), "meta text");
+        }
+        sink_free(&s);
+        free(e);
+        /* two Big5 characters that detection alone reads as GB18030 (毙厩,
+         * checked when this row was written): only the meta gets them right */
+        const char *rows[] = {"<meta charset=\"big5\"><p>教學</p>"};
+        for (int i = 0; i < 1; i++) {
+            e = to_charset("Big5", rows[i], &n);
+            rc = read_buf(&s, "m.html", e, n, SOU_FORMAT_AUTO, NULL, &err);
+            int right = rc == 0 && s.n == 1 && s.docs[0].text_len == strlen("教學") &&
+                        !memcmp(s.docs[0].text, "教學", strlen("教學"));
+            CHECK(right, "meta big5 row %d: rc %d", i, rc);
+            sink_free(&s);
+            free(e);
+        }
+    }
+
     /* windows-1252 Latin text */
     {
         const char *fr = "Le système de fichiers est plein : impossible d'écrire les données. "
@@ -565,6 +594,11 @@ static void test_charsets(void)
         memcpy(b, "\x7f" "ELF\x02\x01\x01", 7);
         rc = read_buf(&s, "elf", (char *)b, 4096, SOU_FORMAT_TEXT, NULL, &err);
         CHECK(rc == SOU_EDECODE, "zeros: rc %d", rc);
+        sink_free(&s);
+        /* 16-bit samples: NULs at every other byte like UTF-16, but not text */
+        for (size_t i = 0; i < 4096; i += 2) { b[i] = (unsigned char)(i * 7); b[i + 1] = (unsigned char)(i % 3); }
+        rc = read_buf(&s, "pcm.txt", (char *)b, 4096, SOU_FORMAT_TEXT, NULL, &err);
+        CHECK(rc == SOU_EDECODE, "16-bit binary: rc %d", rc);
         sink_free(&s);
     }
     /* empty: zero documents, no error (also JSONL and HTML) */
