@@ -201,8 +201,12 @@ class Oracle:
         items = []
         for src in sorted(pages):
             t = titles[src]
-            q = " ".join(re.sub(r"[^\w\s]|_", " ", t).split())
-            q = " ".join(w.lower() if w.lower() in OPERATORS else w for w in q.split())
+            # the title as a user would type it, minus what is query syntax in
+            # some engine: quotes, parentheses, '*', ':' and a leading +/-;
+            # operator words lower-cased ("AND" function -> and)
+            q = re.sub(r"[\"“”()*:]", " ", t)
+            q = " ".join(w.lstrip("+-") for w in q.split())
+            q = " ".join(w.lower() if w.lower() in OPERATORS else w for w in q.split() if w)
             if q and count[" ".join(t.split()).lower()] == 1:
                 items.append({"text": q, "relevant": pages[src], "source": src})
         self.rng.shuffle(items)
