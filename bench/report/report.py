@@ -100,7 +100,6 @@ def plots(rep, latencies, out):
     remote = rep.get("remote")
     if remote and "single" in remote:
         with open(os.path.join(out, "remote.dat"), "w") as fh:
-            fh.write("config p50 p99\n")
             for k, name in (("single", "one compacted index"),
                             ("local_shards", f"{remote['shards']} local shards"),
                             ("remote_shards", f"{remote['shards']} shards on xapian-tcpsrv")):
