@@ -168,4 +168,23 @@ static inline void for_each_text(const char *path, void (*fn)(void *, const char
     free(b);
 }
 
+/* "--optional FILE...": exit code 77 (skipped) when a FILE does not
+ * exist yet (the real corpus is built by corpus/build.sh). Strips the flag. */
+static inline int skip_missing(int *argc, char ***argv)
+{
+    if (*argc < 2 || strcmp((*argv)[1], "--optional") != 0) return 0;
+    for (int i = 2; i < *argc; i++) {
+        FILE *f = fopen((*argv)[i], "rb");
+        if (!f) {
+            printf("%s does not exist: skipped\n", (*argv)[i]);
+            return 1;
+        }
+        fclose(f);
+    }
+    (*argv)[1] = (*argv)[0];
+    (*argv)++;
+    (*argc)--;
+    return 0;
+}
+
 #endif
