@@ -43,7 +43,12 @@ enum {
      * the Stream-Safe Text Format (UAX#15) does after 30 non-starters; this
      * bounds ICU's canonical reordering on adversarial input. */
     MAX_CONTEXT_CPS = 32,
-    STEM_CACHE_SLOTS = 1 << 14
+    STEM_CACHE_SLOTS = 1 << 14,
+    /* CJK runs repeat (headings, UI strings, set phrases): their dictionary
+     * segmentation is cached per handle for runs of 3..RUN_CACHE_MAX_LEN */
+    RUN_CACHE_SLOTS = 1 << 13,
+    RUN_CACHE_MAX_LEN = 64,
+    RUN_CACHE_ARENA = 1 << 20
 };
 
 enum { UNIT_CJK = 1, UNIT_WORD = 2 };
@@ -59,6 +64,12 @@ typedef struct stem_slot {
     uint32_t off;      /* into stem arena: word bytes then stem bytes */
     uint16_t wlen, slen;
 } stem_slot;
+
+typedef struct run_slot {
+    uint32_t hash;
+    uint32_t off;      /* into run arena: len UChars, then nwords (start, len) byte pairs */
+    uint8_t len, nwords;
+} run_slot;
 
 struct sou_analyzer {
     sou_analyzer_options opts;
@@ -88,6 +99,10 @@ struct sou_analyzer {
     stem_slot *stems;
     char *arena;
     size_t arena_len, arena_cap, nstems;
+
+    run_slot *runs;
+    unsigned char *run_arena;
+    size_t run_arena_len, nruns;
 
     uint32_t pos;
     sou_analyzer_stats stats;
@@ -150,6 +165,14 @@ int sou_analyzer_new(const sou_analyzer_options *opts, sou_analyzer **out)
             goto fail;
         }
     }
+    if (a->opts.cjk_words) {
+        a->runs = calloc(RUN_CACHE_SLOTS, sizeof *a->runs);
+        a->run_arena = malloc(RUN_CACHE_ARENA);
+        if (!a->runs || !a->run_arena) {
+            rc = SOU_ENOMEM;
+            goto fail;
+        }
+    }
     UErrorCode st = U_ZERO_ERROR;
     a->nfkc_cf = unorm2_getNFKCCasefoldInstance(&st);
     if (U_FAILURE(st)) {
@@ -201,6 +224,8 @@ void sou_analyzer_free(sou_analyzer *a)
     free(a->nbuf);
     free(a->stems);
     free(a->arena);
+    free(a->runs);
+    free(a->run_arena);
     free(a);
 }
 
@@ -541,6 +566,62 @@ static inline int is_sep_at(const sou_analyzer *a, size_t i)
     return 1;
 }
 
+/* Dictionary words of the CJK run at folded chars [s, e) (BMP only), onto
+ * the units from index first: from the run cache, or ICU (then cached). */
+static int cjk_run_words(sou_analyzer *a, size_t s, size_t e, size_t first)
+{
+    size_t len = e - s;
+    if (len > RUN_CACHE_MAX_LEN) {
+        a->stats.cjk_runs_segmented++;
+        return icu_segments(a, s, e, 1, first);
+    }
+    uint16_t key[RUN_CACHE_MAX_LEN];
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) {
+        key[i] = (uint16_t)a->cp[s + i];
+        h = (h ^ key[i]) * 16777619u;
+    }
+    size_t mask = RUN_CACHE_SLOTS - 1, i = h & mask;
+    for (;; i = (i + 1) & mask) {
+        run_slot *sl = &a->runs[i];
+        if (sl->len == 0) break;
+        if (sl->hash == h && sl->len == len &&
+            memcmp(a->run_arena + sl->off, key, len * sizeof *key) == 0) {
+            const unsigned char *w = a->run_arena + sl->off + len * sizeof *key;
+            for (size_t k = 0; k < sl->nwords; k++) a->units[first + w[2 * k]].wlen = w[2 * k + 1];
+            return 0;
+        }
+    }
+    a->stats.cjk_runs_segmented++;
+    int rc = icu_segments(a, s, e, 1, first);
+    if (rc) return rc;
+    size_t nw = 0;
+    unsigned char w[2 * RUN_CACHE_MAX_LEN];
+    for (size_t k = 0; k < len; k++)
+        if (a->units[first + k].wlen) {
+            w[2 * nw] = (unsigned char)k;
+            w[2 * nw + 1] = (unsigned char)a->units[first + k].wlen;
+            nw++;
+        }
+    size_t need = len * sizeof *key + 2 * nw;
+    if (a->nruns >= RUN_CACHE_SLOTS / 2 || a->run_arena_len + need > RUN_CACHE_ARENA) {
+        memset(a->runs, 0, RUN_CACHE_SLOTS * sizeof *a->runs);
+        a->nruns = 0;
+        a->run_arena_len = 0;
+        i = h & mask;
+    }
+    run_slot *sl = &a->runs[i];
+    sl->hash = h;
+    sl->off = (uint32_t)a->run_arena_len;
+    sl->len = (uint8_t)len;
+    sl->nwords = (uint8_t)nw;
+    memcpy(a->run_arena + a->run_arena_len, key, len * sizeof *key);
+    memcpy(a->run_arena + a->run_arena_len + len * sizeof *key, w, 2 * nw);
+    a->run_arena_len += need;
+    a->nruns++;
+    return 0;
+}
+
 static int segment_fast(sou_analyzer *a)
 {
     size_t n = a->n, i = 0;
@@ -570,8 +651,7 @@ static int segment_fast(sou_analyzer *a)
                 for (size_t k = i; k < m; k++)
                     if (add_unit(a, UNIT_CJK, k, k + 1)) return SOU_ENOMEM;
                 if (a->opts.cjk_words && m - i >= 3) {
-                    a->stats.cjk_runs_segmented++;
-                    int rc = icu_segments(a, i, m, 1, first);
+                    int rc = cjk_run_words(a, i, m, first);
                     if (rc) return rc;
                 }
             } else {
