@@ -27,11 +27,25 @@
  * Positions start at 0 and never decrease. Terms flagged SOU_TERM_POSITIONAL
  * are what phrase matching needs; others (stems, CJK words, unigrams inside
  * runs of 2+ chars) only add weight and are indexed without positions.
+ * With cjk_bigrams off every unigram is positional (and there are no joins).
+ *
+ * Details: segmentation runs on the FOLDED text (so ＵＳＢ, 網絡 and 网络
+ * segment alike); a word is an ICU word segment (CJK characters taken out)
+ * holding at least one letter or digit, so "__" or "." alone are no terms.
+ * ICU 72 tailors UAX#29: '@' is a letter ("user@host" is one word), ':' is
+ * not MidLetter. NUMBER = only digits and , . ' between them. A code point
+ * that folds to several (ﬁ -> fi) gives folded characters that all carry
+ * its byte range; an invalid UTF-8 sequence is one character (U+FFFD).
  *
  * Limits (documented, never a crash, never a dropped rest of document):
  * a Latin/digit word longer than SOU_MAX_TERM_BYTES after folding is emitted
  * truncated at a UTF-8 boundary to that length (kind unchanged, offsets
- * cover the whole original word), and is not stemmed.
+ * cover the whole original word), and is not stemmed and gets no CJK_JOIN.
+ * CJK_WORD and CJK_JOIN terms are truncated the same way. Stems are at most
+ * SOU_MAX_TERM_BYTES + 1 bytes ("Z" included). A normalization sequence of
+ * more than 32 code points without a boundary (e.g. a base and 1,000
+ * combining marks) is normalized in 32-code-point pieces, as the Unicode
+ * Stream-Safe Text Format does, to bound ICU's work.
  *
  * Threads: a handle holds scratch buffers and ICU iterators; use one handle
  * per thread. Two handles share nothing mutable.
