@@ -254,8 +254,11 @@ static int stub_write(const sou_layout *l, sou_error *err)
     return rc;
 }
 
-/* Remove shard-* / compact-* directories the stub does not list. */
-static void remove_orphans(const sou_layout *l)
+/* Remove shard-* / compact-* directories the stub does not list. With
+ * keep_listed 0 (no stub yet: nothing under DIR was ever committed as part
+ * of the index) every such directory is a crash leftover, including a
+ * half-created shard-N whose name the new layout is about to reuse. */
+static void remove_orphans(const sou_layout *l, int keep_listed)
 {
     DIR *d = opendir(l->dir);
     if (!d) return;
@@ -265,7 +268,7 @@ static void remove_orphans(const sou_layout *l)
             strncmp(e->d_name, "compact-", 8) != 0)
             continue;
         int listed = 0;
-        for (size_t i = 0; i < l->nshards; i++)
+        for (size_t i = 0; keep_listed && i < l->nshards; i++)
             if (strcmp(l->shard_names[i], e->d_name) == 0) listed = 1;
         if (listed) continue;
         char *p = path_join(l->dir, e->d_name);
@@ -417,7 +420,7 @@ int sou_layout_open(const char *dir, unsigned shards, unsigned default_shards,
                 goto fail;
             }
         }
-        remove_orphans(l);   /* crash leftovers from an unfinished create */
+        remove_orphans(l, 0);   /* crash leftovers from an unfinished create */
         l->created = 1;
     } else if (rc != 0) {
         goto fail;
@@ -431,7 +434,7 @@ int sou_layout_open(const char *dir, unsigned shards, unsigned default_shards,
                                ? " (compacted)" : "", l->nshards);
             goto fail;
         }
-        remove_orphans(l);
+        remove_orphans(l, 1);
     }
     rc = open_writers(l, err);
     for (size_t i = 0; rc == 0 && i < l->nshards; i++)
