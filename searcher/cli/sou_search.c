@@ -58,7 +58,9 @@ static void usage(FILE *f)
 "      --lenient          read the query as plain words (no operators)\n"
 "      --k1 X, --b X      BM25 parameters (default 1.2, 0.75)\n"
 "      --snippet-chars N  snippet length in characters (default 160)\n"
-"      --connect-timeout MS   remote shard connect timeout\n"
+"      --connect-timeout MS   remote shard TCP connect timeout (default 10000)\n"
+"      --timeout MS       remote shard reply timeout, also for the greeting of\n"
+"                         a server that accepts but hangs (default 10000)\n"
 "      --allow-partial    answer from the shards that respond\n"
 "      --color WHEN       auto (default), always, never\n"
 "  -h, --help\n"
@@ -383,7 +385,7 @@ int main(int argc, char **argv)
     c.paths = calloc((size_t)argc, sizeof *c.paths);
     if (!c.paths) return 1;
     enum { O_SHARD = 256, O_OFFSET, O_COLLAPSE, O_COUNT, O_JSON, O_EXPLAIN,
-           O_LENIENT, O_K1, O_B, O_SNIP, O_CTIMEOUT, O_PARTIAL, O_COLOR };
+           O_LENIENT, O_K1, O_B, O_SNIP, O_CTIMEOUT, O_TIMEOUT, O_PARTIAL, O_COLOR };
     static const struct option longopts[] = {
         {"index", required_argument, 0, 'i'},
         {"shard", required_argument, 0, O_SHARD},
@@ -398,6 +400,7 @@ int main(int argc, char **argv)
         {"b", required_argument, 0, O_B},
         {"snippet-chars", required_argument, 0, O_SNIP},
         {"connect-timeout", required_argument, 0, O_CTIMEOUT},
+        {"timeout", required_argument, 0, O_TIMEOUT},
         {"allow-partial", no_argument, 0, O_PARTIAL},
         {"color", required_argument, 0, O_COLOR},
         {"help", no_argument, 0, 'h'},
@@ -427,6 +430,10 @@ int main(int argc, char **argv)
         case O_CTIMEOUT:
             if (parse_u64(optarg, &u) || u > 3600000) goto bad_number;
             c.iopts.connect_timeout_ms = (unsigned)u;
+            break;
+        case O_TIMEOUT:
+            if (parse_u64(optarg, &u) || u > 3600000) goto bad_number;
+            c.iopts.timeout_ms = (unsigned)u;
             break;
         case O_PARTIAL: c.iopts.allow_partial = 1; break;
         case O_COLOR: color = optarg; break;
