@@ -39,6 +39,7 @@ typedef struct builder {
     aterm *t; size_t nt, capt;
     char *buf; size_t nbuf, capbuf;
     uint32_t qpos;            /* query position of the current unit's 0 */
+    size_t *tslot, ntslot;    /* hash of q->terms (index + 1; 0: empty) */
 } builder;
 
 static sou_query *oom(builder *b)
@@ -99,15 +100,47 @@ static const char *kind_name(sou_term_kind k, int title)
     return "title";
 }
 
+static size_t term_hash(const char *term, size_t len)
+{
+    size_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)term[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* Keep the term hash at most half full (a linear scan of q->terms made a
+ * query of 100,000 distinct words quadratic). */
+static int tslot_grow(builder *b)
+{
+    sou_search_query *q = b->q;
+    if (b->ntslot >= 2 * (q->nterms + 1)) return 0;
+    size_t n = b->ntslot ? b->ntslot * 2 : 64;
+    while (n < 2 * (q->nterms + 1)) n *= 2;
+    size_t *slots = calloc(n, sizeof *slots);
+    if (!slots) return -1;
+    for (size_t i = 0; i < q->nterms; i++) {
+        size_t h = term_hash(q->terms[i].term, q->terms[i].len) & (n - 1);
+        while (slots[h]) h = (h + 1) & (n - 1);
+        slots[h] = i + 1;
+    }
+    free(b->tslot);
+    b->tslot = slots;
+    b->ntslot = n;
+    return 0;
+}
+
 static int note_weighted(builder *b, const char *term, size_t len,
                          const char *kind)
 {
     sou_search_query *q = b->q;
-    for (size_t i = 0; i < q->nterms; i++)
+    if (tslot_grow(b)) return -1;
+    size_t h = term_hash(term, len) & (b->ntslot - 1);
+    for (; b->tslot[h]; h = (h + 1) & (b->ntslot - 1)) {
+        size_t i = b->tslot[h] - 1;
         if (q->terms[i].len == len && memcmp(q->terms[i].term, term, len) == 0) {
             q->terms[i].wqf++;
             return 0;
         }
+    }
     if (grow((void **)&q->terms, &q->capterms, q->nterms + 1, sizeof *q->terms))
         return -1;
     char *copy = malloc(len + 1);
@@ -115,6 +148,7 @@ static int note_weighted(builder *b, const char *term, size_t len,
     memcpy(copy, term, len);
     copy[len] = '\0';
     q->terms[q->nterms++] = (sou_query_term_info){copy, len, kind, 1};
+    b->tslot[h] = q->nterms;
     return 0;
 }
 
@@ -451,6 +485,7 @@ int sou_query_build(sou_search_query *q, sou_analyzer *an,
     q->root = build_node(&b, ast->root, SOU_QF_NONE, 1);
     free(b.t);
     free(b.buf);
+    free(b.tslot);
     if (b.rc) return b.rc;
     q->description = q->root ? sou_query_describe(q->root) : strdup("Query()");
     if (!q->description) return sou_error_set(err, SOU_ENOMEM, "out of memory");

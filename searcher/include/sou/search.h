@@ -53,7 +53,8 @@
  *   - Traditional/Simplified Han, full-width/half-width forms and letter
  *     case all fold together, as in the index.
  * A malformed query (unbalanced quote or parenthesis, dangling operator,
- * nesting deeper than SOU_QUERY_MAX_DEPTH) fails with SOU_EQUERY and a
+ * nesting deeper than SOU_QUERY_MAX_DEPTH, more than SOU_QUERY_MAX_OR_TERMS
+ * alternatives in one OR) fails with SOU_EQUERY and a
  * message naming the problem and its 1-based column (in characters).
  * SOU_QUERY_LENIENT reads the text as plain words: no operators, no errors.
  */
@@ -82,6 +83,10 @@ extern "C" {
 #define SOU_BM25_MIN_NORMLEN_DEFAULT 0.0
 #define SOU_SNIPPET_CHARS_DEFAULT 160   /* code points */
 #define SOU_QUERY_MAX_DEPTH 100         /* parenthesis nesting */
+/* Alternatives in one OR group. Xapian 1.4 evaluates a very wide OR in
+ * time quadratic in its width (a 100,000-way OR took minutes and ~1 GB);
+ * Lucene's BooleanQuery has the same kind of limit (1024 clauses). */
+#define SOU_QUERY_MAX_OR_TERMS 1024
 #define SOU_WILDCARD_MAX_EXPANSION 256  /* terms a prefix* may expand to */
 #define SOU_SEARCH_STALE_RETRIES 3
 
