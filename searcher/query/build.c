@@ -406,18 +406,53 @@ static sou_query *build_source(builder *b, const sou_qnode *n)
 static sou_query *build_node(builder *b, const sou_qnode *n, int field,
                              int weighted);
 
+static int same_leaf(const sou_qnode *a, const sou_qnode *b)
+{
+    return a->kind == b->kind && a->negated == b->negated &&
+           a->field == b->field && a->wildcard == b->wildcard &&
+           a->len == b->len && memcmp(a->text, b->text, a->len) == 0;
+}
+
+/* Marks in dup[] the word/phrase kids that repeat an earlier identical kid
+ * of the group: "a a" matches what "a" matches, and a pasted text of
+ * 100,000 words (lenient) otherwise opened a Xapian postlist per word
+ * (1.4 GB). Returns -1 when out of memory. */
+static int mark_duplicate_kids(const sou_qnode *n, unsigned char *dup)
+{
+    size_t ns = 64;
+    while (ns < 2 * n->nkids) ns *= 2;
+    size_t *slot = calloc(ns, sizeof *slot);
+    if (!slot) return -1;
+    for (size_t i = 0; i < n->nkids; i++) {
+        const sou_qnode *k = n->kids[i];
+        if (k->kind != SOU_QN_UNIT && k->kind != SOU_QN_PHRASE) continue;
+        size_t h = term_hash(k->text, k->len) & (ns - 1);
+        for (; slot[h]; h = (h + 1) & (ns - 1))
+            if (same_leaf(n->kids[slot[h] - 1], k)) { dup[i] = 1; break; }
+        if (!dup[i]) slot[h] = i + 1;
+    }
+    free(slot);
+    return 0;
+}
+
 static sou_query *build_group(builder *b, const sou_qnode *n, int field,
                               int weighted)
 {
     size_t cap = n->nkids ? n->nkids : 1;
     sou_query **pos = malloc(3 * cap * sizeof *pos);
-    if (!pos) return oom(b);
+    unsigned char *dup = calloc(cap, 1);
+    if (!pos || !dup || mark_duplicate_kids(n, dup)) {
+        free(pos);
+        free(dup);
+        return oom(b);
+    }
     sou_query **neg = pos + cap, **filt = pos + 2 * cap;
     size_t npos = 0, nneg = 0, nfilt = 0;
     sou_query *res = NULL;
     for (size_t i = 0; i < n->nkids; i++) {
         const sou_qnode *k = n->kids[i];
         int kfield = k->field ? k->field : field;
+        if (dup[i]) continue;
         sou_query *sub = build_node(b, k, field, weighted && !k->negated);
         if (b->rc) goto done;
         if (!sub) continue;
@@ -456,6 +491,7 @@ static sou_query *build_group(builder *b, const sou_qnode *n, int field,
     }
 done:
     free(pos);
+    free(dup);
     return b->rc ? NULL : res;
 }
 
