@@ -1056,7 +1056,7 @@ extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
     if (!r || !q || !params || !out)
         return sou_error_set(err, SOU_EINVAL, "sou_reader_search: NULL argument");
     std::memset(out, 0, sizeof *out);
-    return reader_guard(r, err, "searching", [&]() -> int {
+    int rc = reader_guard(r, err, "searching", [&]() -> int {
         sou_hits_free(out);
         Xapian::Enquire enq(r->combined);
         enq.set_query(q->q);
@@ -1094,6 +1094,10 @@ extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
         }
         return 0;
     });
+    /* An exception mid-fetch (a writer committed: stale) leaves partial
+     * hits; callers retry with the same struct, so free them here. */
+    if (rc) sou_hits_free(out);
+    return rc;
 }
 
 extern "C" int sou_reader_wdf(sou_reader *r, uint32_t docid, const char *term,
