@@ -77,8 +77,14 @@ int sou_index_open(const char *const *paths, size_t n,
     }
     sou_reader_options ro = {opts->connect_timeout_ms, opts->timeout_ms,
                              opts->allow_partial};
-    if ((rc = sou_reader_open((const char *const *)ix->shards, n, &ro,
-                              &ix->reader, err)))
+    /* A writer committing while the shards open discards the revision
+     * being read (SOU_ESTALE): open again, like a search retries. */
+    for (int tries = 0;; tries++) {
+        rc = sou_reader_open((const char *const *)ix->shards, n, &ro,
+                             &ix->reader, err);
+        if (rc != SOU_ESTALE || tries >= SOU_SEARCH_STALE_RETRIES) break;
+    }
+    if (rc)
         goto fail;
     size_t idlen = 0;
     if ((rc = sou_reader_get_metadata(ix->reader, SOU_META_IDENTITY,
