@@ -5,11 +5,12 @@
  *       (the title is stored, not searched: as in sou, queries search text)
  *       ("trigram" or "unicode61"), rowid = passage id, everything in one
  *       transaction; prints one JSON line (passages, bytes, seconds).
- *   bench-fts5 query [--limit N] [--warmup] DBFILE QUERIES
+ *   bench-fts5 query [--limit N] [--warmup] [--passes N] DBFILE QUERIES
  *       one query per line, mapped to an FTS5 MATCH expression (below),
  *       "ORDER BY rank LIMIT N" (rank = bm25()) with snippet() of the body,
  *       each query timed alone (prepared statement reused, as a C program
  *       would). --limit 0: every match, rowids only (quality mode).
+ *       --passes N: each query's time is the median of N timed passes.
  *       Output: qid \t nanoseconds \t matches \t id,id,... (matches is -1
  *       when the expression is rejected; with a limit it is the rows
  *       returned, FTS5 does not estimate totals).
@@ -131,17 +132,25 @@ static char *to_match(const char *q)
     return out;
 }
 
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
 static int do_query(int argc, char **argv)
 {
     long limit = 10;
-    int warmup = 0, i = 0;
+    int warmup = 0, passes = 1, i = 0;
     for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
         if (!strcmp(argv[i], "--limit") && i + 1 < argc) limit = atol(argv[++i]);
         else if (!strcmp(argv[i], "--warmup")) warmup = 1;
+        else if (!strcmp(argv[i], "--passes") && i + 1 < argc) passes = atoi(argv[++i]);
         else break;
     }
+    if (passes < 1) passes = 1;
     if (argc - i != 2) {
-        fprintf(stderr, "usage: bench-fts5 query [--limit N] [--warmup] DBFILE QUERIES\n");
+        fprintf(stderr, "usage: bench-fts5 query [--limit N] [--warmup] [--passes N] DBFILE QUERIES\n");
         return 2;
     }
     FILE *qf = fopen(argv[i + 1], "rb");
@@ -174,7 +183,9 @@ static int do_query(int argc, char **argv)
     if (sqlite3_prepare_v2(db, sql, -1, &st, 0) != SQLITE_OK) return die_db(db, "prepare");
     size_t idcap = 1 << 16;
     char *ids = malloc(idcap);
-    for (int pass = warmup ? 0 : 1; pass < 2; pass++) {
+    long long *times = malloc((nq ? nq : 1) * (size_t)passes * sizeof *times);
+    if (!times) return 1;
+    for (int pass = warmup ? -1 : 0; pass < passes; pass++) {
         for (size_t q = 0; q < nq; q++) {
             long long t0 = now_ns();
             long matches = 0;
@@ -197,12 +208,18 @@ static int do_query(int argc, char **argv)
             if (rc != SQLITE_DONE) matches = -1;   /* malformed MATCH expression */
             sqlite3_reset(st);
             long long ns = now_ns() - t0;
-            if (pass == 1)
+            if (pass >= 0) times[q * passes + pass] = ns;
+            if (pass == passes - 1) {
+                qsort(times + q * passes, (size_t)passes, sizeof *times, cmp_ll);
+                ns = times[q * passes + passes / 2];
+            }
+            if (pass == passes - 1)
                 printf("%zu\t%lld\t%ld\t%s\n", q + 1, ns, matches, matches < 0 ? "" : ids);
             (void)snip;
         }
     }
     free(ids);
+    free(times);
     sqlite3_finalize(st);
     sqlite3_close(db);
     for (size_t q = 0; q < nq; q++) free(queries[q]);

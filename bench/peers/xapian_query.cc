@@ -7,11 +7,13 @@
 // SNIPPET_CJK_NGRAM. Each query is timed on its own (steady clock, parse to
 // last snippet), so process start and file reading are not measured.
 //
+// With --passes N each query's time is the median of N timed passes (the
+// machine is shared; a median drops one-off stalls, keeps slow queries).
 // Output, one line per query: qid \t nanoseconds \t matches \t id,id,...
 // (matches = Xapian's estimate; exact with --limit 0, which returns every
 // match without snippets: the mode the quality section uses).
 //
-// usage: bench-xapian-query [--limit N] [--warmup] DBDIR QUERIES
+// usage: bench-xapian-query [--limit N] [--warmup] [--passes N] DBDIR QUERIES
 #include <xapian.h>
 
 #include <chrono>
@@ -22,19 +24,22 @@
 #include <iostream>
 #include <string>
 #include <vector>
+#include <algorithm>
 
 int main(int argc, char **argv)
 {
     unsigned long limit = 10;
     bool warmup = false;
+    int passes = 1;
     int i = 1;
     for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
         if (!std::strcmp(argv[i], "--limit") && i + 1 < argc) limit = std::strtoul(argv[++i], 0, 10);
         else if (!std::strcmp(argv[i], "--warmup")) warmup = true;
+        else if (!std::strcmp(argv[i], "--passes") && i + 1 < argc) passes = std::max(1, std::atoi(argv[++i]));
         else break;
     }
     if (argc - i != 2) {
-        std::cerr << "usage: bench-xapian-query [--limit N] [--warmup] DBDIR QUERIES\n";
+        std::cerr << "usage: bench-xapian-query [--limit N] [--warmup] [--passes N] DBDIR QUERIES\n";
         return 2;
     }
     std::vector<std::string> queries;
@@ -61,7 +66,8 @@ int main(int argc, char **argv)
         bool all = limit == 0;
         Xapian::doccount want = all ? db.get_doccount() : limit;
         std::string out;
-        for (int pass = warmup ? 0 : 1; pass < 2; pass++) {
+        std::vector<long long> times(queries.size() * passes);
+        for (int pass = warmup ? -1 : 0; pass < passes; pass++) {
             for (size_t q = 0; q < queries.size(); q++) {
                 auto t0 = std::chrono::steady_clock::now();
                 long matches = -1;
@@ -89,7 +95,10 @@ int main(int argc, char **argv)
                 }
                 auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                     std::chrono::steady_clock::now() - t0).count();
-                if (pass == 1) {
+                if (pass >= 0) times[q * passes + pass] = ns;
+                if (pass == passes - 1) {
+                    std::sort(times.begin() + q * passes, times.begin() + (q + 1) * passes);
+                    ns = times[q * passes + passes / 2];
                     out += std::to_string(q + 1) + '\t' + std::to_string(ns) + '\t' +
                            std::to_string(matches) + '\t' + ids + '\n';
                 }

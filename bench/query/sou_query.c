@@ -2,17 +2,19 @@
  * thread, timing each query alone (parse + run + every result's snippet and
  * highlights), so process start and file reading are not measured.
  *
- * usage: bench-sou-query [--limit N] [--warmup] [--k1 X] [--b Y]
+ * usage: bench-sou-query [--limit N] [--warmup] [--passes N] [--k1 X] [--b Y]
  *                        QUERIES INDEX [INDEX...]
  *   --limit N   top N with snippets (default 10); 0: every match, no
  *               snippets (the quality section's mode)
  *   --warmup    run the whole file once untimed first (hot caches, as for
  *               every engine in the bench)
+ *   --passes N  each query's time is the median of N timed passes (the
+ *               machine is shared; a median drops one-off stalls)
  *   --k1, --b   BM25 parameters (default: the library's defaults)
  *   INDEX...    opened together (a directory, stub file or tcp:HOST:PORT)
  *
  * Output, one line per query:
- *   qid \t nanoseconds \t matches \t ordinal:source \t ordinal:source ...
+ *   qid \t nanoseconds \t matches \t score/ordinal:source \t ...
  * (matches: the library's estimate; exact with --limit 0; -1 on an error,
  * which is also printed to stderr).
  */
@@ -22,6 +24,12 @@
 #include <time.h>
 
 #include "sou/search.h"
+
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
 
 static long long now_ns(void)
 {
@@ -53,13 +61,14 @@ int main(int argc, char **argv)
 {
     sou_search_options so;
     sou_search_options_default(&so);
-    int warmup = 0, i = 1;
+    int warmup = 0, passes = 1, i = 1;
     long limit = 10;
     for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
         if (!strcmp(argv[i], "--limit") && i + 1 < argc) limit = atol(argv[++i]);
         else if (!strcmp(argv[i], "--k1") && i + 1 < argc) so.k1 = atof(argv[++i]);
         else if (!strcmp(argv[i], "--b") && i + 1 < argc) so.b = atof(argv[++i]);
         else if (!strcmp(argv[i], "--warmup")) warmup = 1;
+        else if (!strcmp(argv[i], "--passes") && i + 1 < argc) passes = atoi(argv[++i]);
         else break;
     }
     if (argc - i < 2) {
@@ -67,6 +76,7 @@ int main(int argc, char **argv)
                         "QUERIES INDEX [INDEX...]\n");
         return 2;
     }
+    if (passes < 1) passes = 1;
     so.limit = (uint64_t)limit;
     if (limit == 0) so.snippet_chars = 0;
 
@@ -103,7 +113,9 @@ int main(int argc, char **argv)
     }
     outbuf out = {0};
     size_t sink = 0;
-    for (int pass = warmup ? 0 : 1; pass < 2; pass++) {
+    long long *times = malloc((nq ? nq : 1) * (size_t)passes * sizeof *times);
+    if (!times) return 1;
+    for (int pass = warmup ? -1 : 0; pass < passes; pass++) {
         for (size_t q = 0; q < nq; q++) {
             long long t0 = now_ns();
             sou_search_query *sq = NULL;
@@ -121,16 +133,22 @@ int main(int argc, char **argv)
                 }
             }
             long long ns = now_ns() - t0;
-            if (rc && pass == 1)
+            if (pass >= 0) times[q * passes + pass] = ns;
+            if (pass == passes - 1) {
+                qsort(times + q * passes, (size_t)passes, sizeof *times, cmp_ll);
+                ns = times[q * passes + passes / 2];
+            }
+            if (rc && pass == passes - 1)
                 fprintf(stderr, "bench-sou-query: query %zu: %s: %s\n", q + 1, sou_strerror(rc),
                         err.msg);
-            if (pass == 1) {
+            if (pass == passes - 1) {
                 char head[96];
                 int hl = snprintf(head, sizeof head, "%zu\t%lld\t%lld", q + 1, ns, matches);
                 out_put(&out, head, (size_t)hl);
                 for (size_t k = 0; k < n; k++) {
                     const sou_result *r = sou_results_get(res, k);
-                    hl = snprintf(head, sizeof head, "\t%llu:", (unsigned long long)r->ordinal);
+                    hl = snprintf(head, sizeof head, "\t%.9g/%llu:", r->score,
+                                  (unsigned long long)r->ordinal);
                     out_put(&out, head, (size_t)hl);
                     out_put(&out, r->source, r->source_len);
                 }
@@ -143,6 +161,7 @@ int main(int argc, char **argv)
     fwrite(out.p, 1, out.len, stdout);
     if (sink == (size_t)-1) fputc(' ', stderr);   /* keep snippet reads observable */
     free(out.p);
+    free(times);
     sou_index_close(ix);
     for (size_t q = 0; q < nq; q++) free(qs[q]);
     free(qs);

@@ -206,6 +206,13 @@ def write(rep, latencies, out):
               f"{s['passages_per_s']:,.0f} | {mb(s['index_bytes'])} | "
               f"{ratio(ix['sou']['mb_per_s'], s['mb_per_s'])} | "
               f"{ratio(ix['sou']['index_bytes'], s['index_bytes'])} |")
+        r = rep.get("remote") or {}
+        if r.get("sharded_build_seconds"):
+            sp = rep["speed_corpus"]
+            secs = r["sharded_build_seconds"]
+            w(f"| sou, {r['shards']} shards, no --compact (remote stage) | {secs:.2f} | "
+              f"{sp['text_bytes'] / 1e6 / secs:.2f} | {sp['passages'] / secs:,.0f} | "
+              f"{mb(r['sharded_index_bytes'])} | | |")
         w("")
     if qy:
         q = rep["query"]
@@ -213,7 +220,8 @@ def write(rep, latencies, out):
         cats = ", ".join(f"{k} {v}" for k, v in q["categories"].items())
         w(f"{q['queries']} queries drawn from the passages with seed {rep['seed']} ({cats}); "
           "top 10 with snippets, one thread, each query timed alone inside the engine's "
-          "process after one untimed warm-up pass over the whole mix. "
+          "process after one untimed warm-up pass over the whole mix; a query's latency is the "
+          "median of 3 timed passes (the machine is shared with other work). "
           "`hash` is the sha256 (16 hex) of all result lists.\n")
         w("| engine | p50 ms | p90 ms | p99 ms | max ms | QPS | zero-hit queries | errors | "
           "sou/peer p50 | sou/peer p99 | sou/peer QPS | hash |")
@@ -253,7 +261,8 @@ def write(rep, latencies, out):
                   f"{ratio(s['p99_ms'], r['single']['p99_ms'])} | `{s['hash']}` |")
             w(f"\nSame ranked result lists in all three layouts: {'yes' if r['same_answers'] else 'no'}; "
               f"same top-10 sets: {'yes' if r.get('same_sets') else 'no'} "
-              "(equal scores may be ordered differently when docids differ).\n")
+              "(equal scores may be ordered differently when docids differ); "
+              f"same scores rank by rank (1e-6 relative): {'yes' if r.get('same_scores') else 'no'}.\n")
             if "remote.png" in made:
                 w("![remote.png](remote.png)\n")
         else:

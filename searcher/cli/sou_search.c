@@ -56,7 +56,7 @@ static void usage(FILE *f)
 "      --json             JSON Lines (see the man page comment in the source)\n"
 "      --explain          analyzed query, Xapian query, BM25 parts per hit\n"
 "      --lenient          read the query as plain words (no operators)\n"
-"      --k1 X, --b X      BM25 parameters (default 1.2, 0.75)\n"
+"      --k1 X, --b X      BM25 parameters (default 1.2, 1.0)\n"
 "      --snippet-chars N  snippet length in characters (default 160)\n"
 "      --connect-timeout MS   remote shard TCP connect timeout (default 10000)\n"
 "      --timeout MS       remote shard reply timeout, also for the greeting of\n"

@@ -72,14 +72,16 @@ extern "C" {
 
 /* ---- defaults (one place; the quality bench picks them) -------------- */
 
-/* BM25 as measured in DESIGN.md: k1=1.2, b=0.75, min_normlen=0 ranked a
- * known-item task better (MRR@10 0.71) than Xapian's defaults (0.60).
- * Confirmed by the bench's sweep (bench/run --size small, known-item task,
- * 91 LibreOffice page titles, bench/results/REPORT.md "BM25 sweep"):
- * MRR@10 0.868 at b=0.75 for every k1 in 0.6..2.0; b=0.3 0.805, b=0.5
- * 0.830, b=0.9/1.0 0.865. */
+/* BM25 chosen by the bench's sweep (bench/run --size full, known-item task:
+ * 400 LibreOffice help page titles -> that page's passages, 149,835
+ * passages; bench/results/REPORT.md "BM25 sweep"): MRR@10 by b (every k1
+ * in 0.6..2.0 within 0.002, passages are short so wdf is mostly 1):
+ * b=0.3 0.435, 0.5 0.454, 0.75 0.484, 0.9 0.501, 1.0 0.505 (success@10
+ * 0.810 -> 0.818). The small run (91 titles) had 0.890 at b=0.75 and
+ * 0.887 at b=1.0, one query apart. DESIGN.md's earlier measurement had
+ * k1=1.2, b=0.75, min_normlen=0 beat Xapian's defaults (0.71 vs 0.60). */
 #define SOU_BM25_K1_DEFAULT 1.2
-#define SOU_BM25_B_DEFAULT 0.75
+#define SOU_BM25_B_DEFAULT 1.0
 #define SOU_BM25_MIN_NORMLEN_DEFAULT 0.0
 #define SOU_SNIPPET_CHARS_DEFAULT 160   /* code points */
 #define SOU_QUERY_MAX_DEPTH 100         /* parenthesis nesting */
