@@ -34,6 +34,7 @@
 #include <strings.h>
 
 #include <unicode/ucnv.h>
+#include <unicode/ucnv_cb.h>
 #include <unicode/ucsdet.h>
 #include <unicode/uchar.h>
 

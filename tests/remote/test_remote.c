@@ -410,8 +410,8 @@ static int compare_answer(const answer *want, const answer *got, int mode, const
                 break;
             }
     hit *w = malloc((want->n + 1) * sizeof *w), *g = malloc((got->n + 1) * sizeof *g);
-    memcpy(w, want->hits, want->n * sizeof *w);
-    memcpy(g, got->hits, got->n * sizeof *g);
+    if (want->n) memcpy(w, want->hits, want->n * sizeof *w);  /* hits may be NULL */
+    if (got->n) memcpy(g, got->hits, got->n * sizeof *g);
     qsort(w, want->n, sizeof *w, cmp_hit_key);
     qsort(g, got->n, sizeof *g, cmp_hit_key);
     for (size_t i = 0; i < want->n && !bad; i++) {
