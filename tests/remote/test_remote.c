@@ -20,12 +20,9 @@
  * atexit, fatal signals, and PR_SET_PDEATHSIG if the test itself dies.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -33,22 +30,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-#define CHECK(cond, ...)                                                    \
-    do {                                                                    \
-        if (!(cond)) {                                                      \
-            failures++;                                                     \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                   \
-            fputc('\n', stderr);                                            \
-        }                                                                   \
-    } while (0)
+#include "testlib.h"
 
 static const char *sou_index, *sou_search, *corpus, *queries_file, *collapse_file;
 static char base[256];
@@ -64,19 +51,12 @@ static const char *in_base(const char *name)
 /* ---- child processes: servers and the command under test ---------------- */
 
 #define NSERVERS 3
-static volatile pid_t servers[NSERVERS];
 /* sou-index / sou-search runs in flight: [0] run_argv, [1..2] coprocesses */
 static volatile pid_t children[3];
 
 static void kill_everything(void)
 {
-    for (int i = 0; i < NSERVERS; i++)
-        if (servers[i] > 0) {
-            kill(-servers[i], SIGCONT);   /* a stopped group dies too */
-            kill(-servers[i], SIGKILL);
-            waitpid(servers[i], NULL, 0);
-            servers[i] = 0;
-        }
+    tl_server_stop_all();
     for (int i = 0; i < 3; i++)
         if (children[i] > 0) {
             kill(children[i], SIGKILL);
@@ -92,33 +72,11 @@ static void on_fatal_signal(int sig)
     raise(sig);
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
+/* the file's text, or "" if it cannot be read */
 static char *read_all(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return strdup("");
-    size_t cap = 4096, len = 0;
-    char *s = malloc(cap);
-    size_t got;
-    while ((got = fread(s + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (cap - len < 2) s = realloc(s, cap *= 2);
-    }
-    fclose(f);
-    s[len] = 0;
-    return s;
+    char *s = tl_read_file(path, NULL);
+    return s ? s : strdup("");
 }
 
 typedef struct run_result {
@@ -140,7 +98,7 @@ static run_result run_argv(char *const *argv, const char *in_path, int watchdog_
 {
     run_result r = {0};
     const char *outp = in_base("cmd.out"), *errp = in_base("cmd.err");
-    long long t0 = now_ms();
+    long long t0 = tl_now_ms();
     pid_t pid = fork();
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -168,16 +126,16 @@ static run_result run_argv(char *const *argv, const char *in_path, int watchdog_
             r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
             break;
         }
-        if (now_ms() - t0 > watchdog_ms) {
+        if (tl_now_ms() - t0 > watchdog_ms) {
             kill(pid, SIGKILL);
             waitpid(pid, NULL, 0);
             r.status = -1;
             break;
         }
-        sleep_ms(5);
+        tl_sleep_ms(5);
     }
     children[0] = 0;
-    r.ms = now_ms() - t0;
+    r.ms = tl_now_ms() - t0;
     r.out = read_all(outp);
     r.err = read_all(errp);
     return r;
@@ -196,89 +154,6 @@ static run_result search(const char *in_path, int watchdog_ms, ...)
     va_end(ap);
     argv[n] = NULL;
     return run_argv(argv, in_path, watchdog_ms);
-}
-
-static int free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) ||
-        getsockname(s, (struct sockaddr *)&a, &len)) {
-        if (s >= 0) close(s);
-        return -1;
-    }
-    close(s);
-    return ntohs(a.sin_port);
-}
-
-static int port_answers(int port)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int ok = connect(s, (struct sockaddr *)&a, sizeof a) == 0;
-    close(s);
-    return ok;
-}
-
-/* xapian-tcpsrv serving db on 127.0.0.1 (a free port; retried if another
- * process takes it first), in its own process group so that one kill
- * reaches the listener and its per-connection forks. */
-static int start_server(int slot, const char *db, int *port_out)
-{
-    for (int attempt = 0; attempt < 5; attempt++) {
-        int port = free_port();
-        if (port < 0) return -1;
-        char ports[16];
-        snprintf(ports, sizeof ports, "%d", port);
-        pid_t pid = fork();
-        if (pid < 0) return -1;
-        if (pid == 0) {
-            setpgid(0, 0);
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-            int devnull = open("/dev/null", O_WRONLY);
-            if (devnull >= 0) {   /* it reports dropped clients on stderr */
-                dup2(devnull, 1);
-                dup2(devnull, 2);
-            }
-            execlp("xapian-tcpsrv", "xapian-tcpsrv", "--port", ports, "--interface", "127.0.0.1",
-                   "--quiet", db, (char *)NULL);
-            _exit(127);
-        }
-        setpgid(pid, pid);
-        servers[slot] = pid;
-        for (int i = 0; i < 250; i++) {   /* up to 5 s to listen */
-            if (port_answers(port)) {
-                *port_out = port;
-                return 0;
-            }
-            if (waitpid(pid, NULL, WNOHANG) == pid) {   /* port taken: retry */
-                servers[slot] = 0;
-                break;
-            }
-            sleep_ms(20);
-        }
-        if (servers[slot]) {
-            kill(-pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            servers[slot] = 0;
-        }
-    }
-    return -1;
-}
-
-static void stop_server(int slot)
-{
-    if (servers[slot] <= 0) return;
-    kill(-servers[slot], SIGCONT);
-    kill(-servers[slot], SIGKILL);
-    waitpid(servers[slot], NULL, 0);
-    servers[slot] = 0;
 }
 
 /* ---- sou-search --json output --------------------------------------------- */
@@ -329,7 +204,7 @@ static answers parse_answers(const char *out)
         const char *sc = strstr(line, ",\"score\":");
         if (strncmp(line, "{\"rank\":", 8) != 0 || !src || !sc) {
             fprintf(stderr, "unexpected output line: %s\n", line);
-            failures++;
+            tl_failures++;
             free(line);
             continue;
         }
@@ -347,7 +222,7 @@ static answers parse_answers(const char *out)
     }
     for (size_t i = 0; i < cur.n; i++) {   /* results without a summary */
         fprintf(stderr, "result line after the last summary: %s\n", cur.hits[i].key);
-        failures++;
+        tl_failures++;
         free(cur.hits[i].key);
         free(cur.hits[i].source);
     }
@@ -398,7 +273,7 @@ static int compare_answer(const answer *want, const answer *got, int mode, const
     int bad = 0;
     if (want->n != got->n) {
         fprintf(stderr, "FAIL %s: %s: %zu hits, want %zu\n", label, query_of(got), got->n, want->n);
-        failures++;
+        tl_failures++;
         return 1;
     }
     if (mode == EXACT)
@@ -427,7 +302,7 @@ static int compare_answer(const answer *want, const answer *got, int mode, const
     }
     free(w);
     free(g);
-    failures += bad;
+    tl_failures += bad;
     return bad;
 }
 
@@ -520,15 +395,15 @@ static char *coproc_ask(coproc *c, const char *query, int watchdog_ms)
     size_t cap = 1 << 16, len = 0;
     char *buf = malloc(cap);
     buf[0] = 0;
-    long long t0 = now_ms();
+    long long t0 = tl_now_ms();
     for (;;) {
         char *last = len ? memrchr(buf, '\n', len - 1) : NULL;
         if (len && buf[len - 1] == '\n' && strstr(last ? last : buf, "\"done\":true")) break;
         struct pollfd pfd = {c->from, POLLIN, 0};
-        int left = watchdog_ms - (int)(now_ms() - t0);
+        int left = watchdog_ms - (int)(tl_now_ms() - t0);
         if (left <= 0 || poll(&pfd, 1, left) <= 0) {
             fprintf(stderr, "FAIL: no answer to %s within %d ms\n", query, watchdog_ms);
-            failures++;
+            tl_failures++;
             break;
         }
         if (cap - len < 4096) buf = realloc(buf, cap *= 2);
@@ -544,14 +419,14 @@ static int coproc_finish(coproc *c)
 {
     close(c->to);
     int st = 0;
-    long long t0 = now_ms();
+    long long t0 = tl_now_ms();
     while (waitpid(c->pid, &st, WNOHANG) != c->pid) {
-        if (now_ms() - t0 > 10000) {
+        if (tl_now_ms() - t0 > 10000) {
             kill(c->pid, SIGKILL);
             waitpid(c->pid, &st, 0);
             break;
         }
-        sleep_ms(5);
+        tl_sleep_ms(5);
     }
     close(c->from);
     children[c->slot] = 0;
@@ -559,12 +434,6 @@ static int coproc_finish(coproc *c)
 }
 
 /* ---- the test --------------------------------------------------------------- */
-
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(p);
-}
 
 static int build_indexes(void)
 {
@@ -608,15 +477,11 @@ int main(int argc, char **argv)
     corpus = argv[3];
     queries_file = argv[4];
     collapse_file = argv[5];
-    if (system("command -v xapian-tcpsrv >/dev/null 2>&1") != 0) {
+    if (!tl_have_program("xapian-tcpsrv")) {
         printf("SKIP: xapian-tcpsrv not installed (apt-get install xapian-tools)\n");
         return 77;
     }
-    snprintf(base, sizeof base, "%s/sou-remote-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(base)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    if (tl_mkdtemp(base, sizeof base, "sou-remote")) return 1;
     atexit(kill_everything);
     int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGABRT, SIGBUS, SIGALRM};
     for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) signal(sigs[i], on_fatal_signal);
@@ -636,8 +501,8 @@ int main(int argc, char **argv)
     for (int k = 0; k < NSERVERS; k++) {
         char db[16];
         snprintf(db, sizeof db, "s%d/sou.stub", k);
-        CHECK(start_server(k, in_base(db), &port[k]) == 0, "start xapian-tcpsrv %d", k);
-        if (!servers[k]) goto done;
+        CHECK(tl_server_start(k, in_base(db), 0, &port[k]) == 0, "start xapian-tcpsrv %d", k);
+        if (!tl_server_pid(k)) goto done;
         size_t o = strlen(stub_text);
         snprintf(stub_text + o, sizeof stub_text - o, "remote 127.0.0.1:%d\n", port[k]);
         snprintf(names[k], sizeof names[k], "127.0.0.1:%d", port[k]);
@@ -676,7 +541,7 @@ int main(int argc, char **argv)
     char *pbefore = coproc_ask(&partial, "ssh", 10000);
     CHECK(strstr(before, "\"missing_shards\":[]") && strstr(pbefore, "\"missing_shards\":[]"),
           "before the kill: %s / %s", before, pbefore);
-    stop_server(2);
+    tl_server_stop(2);
     char *after = coproc_ask(&strict, "ssh", 10000);
     CHECK(strstr(after, "\"error\":") && strstr(after, names[2]) && !strstr(after, "\"rank\""),
           "default mode after the kill names %s: %s", names[2], after);
@@ -755,11 +620,11 @@ int main(int argc, char **argv)
     /* 4. a hung server (SIGSTOPped: the kernel still accepts connections)
      * must fail within --timeout, not hang (the default is 10 s) */
     int p2;
-    CHECK(start_server(2, in_base("s2/sou.stub"), &p2) == 0, "restart server 2");
-    if (servers[2]) {
+    CHECK(tl_server_start(2, in_base("s2/sou.stub"), 0, &p2) == 0, "restart server 2");
+    if (tl_server_pid(2)) {
         char hung[64];
         snprintf(hung, sizeof hung, "tcp:127.0.0.1:%d", p2);
-        kill(-servers[2], SIGSTOP);
+        kill(-tl_server_pid(2), SIGSTOP);
         r = search(NULL, 8000, "--shard", t0, "--shard", t1, "--shard", hung, "--connect-timeout", "500",
                    "--timeout", "1000", "ssh", NULL);
         CHECK(r.status == 1 && strstr(r.err, hung + 4) && strstr(r.err, "Timeout"),
@@ -771,7 +636,7 @@ int main(int argc, char **argv)
         CHECK(r.status == 0 && strstr(r.out, hung) && strstr(r.out, "\"rank\":1,"),
               "hung shard, partial: status %d %s %s", r.status, r.out, r.err);
         run_result_free(&r);
-        stop_server(2);
+        tl_server_stop(2);
     }
     run_result_free(&ref);
 
@@ -781,10 +646,9 @@ done:
     for (size_t i = 0; i < nc; i++) free(collapse_q[i]);
     free(queries);
     free(collapse_q);
-    if (!getenv("SOU_KEEP")) nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    else printf("kept %s\n", base);
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
+    tl_rm_scratch(base);
+    if (tl_failures) {
+        fprintf(stderr, "%d check(s) failed\n", tl_failures);
         return 1;
     }
     printf("all remote checks passed\n");

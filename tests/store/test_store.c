@@ -11,34 +11,20 @@
 #include "sou/record.h"
 #include "sou/store.h"
 #include "sou/terms.h"
+#include "testlib.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            failures++;                                                    \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                  \
-            fputc('\n', stderr);                                           \
-        }                                                                  \
-    } while (0)
 #define CHECK_RC(rc, want, err)                                            \
     CHECK((rc) == (want), "rc %d (%s), want %d (%s): %s", (rc),            \
           sou_strerror(rc), (want), sou_strerror(want), (err).msg)
@@ -123,19 +109,6 @@ static int has_phrase(const char *text, const char *w1, const char *w2)
 }
 
 /* ---- helpers -------------------------------------------------------------- */
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st; (void)flag; (void)ftw;
-    chmod(path, 0700);
-    return remove(path);
-}
-
-static void rm_rf(const char *path)
-{
-    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static char *path_in_base(const char *name)
 {
@@ -732,101 +705,18 @@ static void test_errors(void)
 
 /* ---- remote shards -------------------------------------------------------- */
 
-#define MAX_SERVERS 8
-static pid_t servers[MAX_SERVERS];
-
-static int free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) || getsockname(s, (struct sockaddr *)&a, &len)) {
-        if (s >= 0) close(s);
-        return -1;
-    }
-    close(s);
-    return ntohs(a.sin_port);
-}
-
-static int port_answers(int port)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int ok = connect(s, (struct sockaddr *)&a, sizeof a) == 0;
-    close(s);
-    return ok;
-}
-
-/* Start xapian-tcpsrv serving dir on 127.0.0.1 (on fixed_port, or a free
- * port if 0); slot index in servers[]. */
-static int start_server(int slot, const char *dir, int fixed_port, int *port_out)
-{
-    for (int attempt = 0; attempt < 5; attempt++) {
-        int port = fixed_port ? fixed_port : free_port();
-        if (port < 0) return -1;
-        char ports[16];
-        snprintf(ports, sizeof ports, "%d", port);
-        pid_t pid = fork();
-        if (pid < 0) return -1;
-        if (pid == 0) {
-            setpgid(0, 0);                    /* kill(-pid) reaches its forks */
-            prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
-            int devnull = open("/dev/null", O_WRONLY);
-            if (devnull >= 0) {   /* it reports dropped clients on stderr */
-                dup2(devnull, 1);
-                dup2(devnull, 2);
-            }
-            execlp("xapian-tcpsrv", "xapian-tcpsrv", "--port", ports, "--interface", "127.0.0.1", "--quiet",
-                   dir, (char *)NULL);
-            _exit(127);
-        }
-        setpgid(pid, pid);
-        servers[slot] = pid;
-        for (int i = 0; i < 250; i++) {   /* up to 5 s to listen */
-            if (port_answers(port)) {
-                *port_out = port;
-                return 0;
-            }
-            int st;
-            if (waitpid(pid, &st, WNOHANG) == pid) { servers[slot] = 0; break; }   /* port taken: retry */
-            struct timespec ts = {0, 20 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-        }
-        if (servers[slot]) { kill(-pid, SIGKILL); waitpid(pid, NULL, 0); servers[slot] = 0; }
-    }
-    return -1;
-}
-
-static void stop_server(int slot)
-{
-    if (!servers[slot]) return;
-    kill(-servers[slot], SIGKILL);   /* the listener and its connection forks */
-    waitpid(servers[slot], NULL, 0);
-    servers[slot] = 0;
-}
-
-static void stop_all_servers(void)
-{
-    for (int i = 0; i < MAX_SERVERS; i++) stop_server(i);
-}
-
 static void test_remote(void)
 {
-    if (access("/usr/bin/xapian-tcpsrv", X_OK) != 0 && system("command -v xapian-tcpsrv >/dev/null") != 0) {
+    if (!tl_have_program("xapian-tcpsrv")) {
         printf("SKIP remote: xapian-tcpsrv not installed (apt-get install xapian-tools)\n");
         return;
     }
     const char *s1 = path_in_base("shard1"), *s2 = path_in_base("shard2");
     const char *c = path_in_base("compact");
     int p1, p2;
-    CHECK(start_server(0, s1, 0, &p1) == 0, "start server 1");
-    CHECK(start_server(1, s2, 0, &p2) == 0, "start server 2");
-    if (!servers[0] || !servers[1]) return;
+    CHECK(tl_server_start(0, s1, 0, &p1) == 0, "start server 1");
+    CHECK(tl_server_start(1, s2, 0, &p2) == 0, "start server 2");
+    if (!tl_server_pid(0) || !tl_server_pid(1)) return;
     char r1[64], r2[64];
     snprintf(r1, sizeof r1, "tcp:127.0.0.1:%d", p1);
     snprintf(r2, sizeof r2, "tcp:127.0.0.1:%d", p2);
@@ -868,7 +758,7 @@ static void test_remote(void)
     sou_reader *partial = open_reader(mixed, 2, 1);
 
     /* kill server 2: default mode names the shard */
-    stop_server(1);
+    tl_server_stop(1);
     sou_qpool *p;
     sou_qpool_new(&p);
     sou_query *q = term(p, "quick");
@@ -898,7 +788,7 @@ static void test_remote(void)
     }
     /* server 2 back on its port: the default-mode reader answers again, and
      * a reopen brings the missing shard back into the partial reader */
-    CHECK(start_server(1, s2, p2, &p2) == 0, "restart server 2");
+    CHECK(tl_server_start(1, s2, p2, &p2) == 0, "restart server 2");
     if (rem && local) compare_readers(local, rem, "tcp shards after restart");
     if (partial) {
         CHECK(sou_reader_reopen(partial, &err) == 0 && sou_reader_shard_ok(partial, 1) == 1, "reopen: %s",
@@ -908,15 +798,15 @@ static void test_remote(void)
         CHECK(res.rc == 0 && res.rows == oracle(&quick, ALL_ROWS), "partial after reopen: %#x", res.rows);
     }
     /* a hung server (stopped, not dead): the timeout names it */
-    kill(-servers[1], SIGSTOP);
+    kill(-tl_server_pid(1), SIGSTOP);
     if (rem) {
         result res = run(rem, q, NULL, &err);
         CHECK(res.rc == SOU_ENETWORK && strstr(err.msg, r2) && strstr(err.msg, "Timeout"), "hung shard: %d %s",
               res.rc, err.msg);
         printf("hung shard: %s\n", err.msg);
     }
-    kill(-servers[1], SIGCONT);
-    stop_server(1);
+    kill(-tl_server_pid(1), SIGCONT);
+    tl_server_stop(1);
 
     /* opening with a dead shard */
     sou_reader *r = NULL;
@@ -928,7 +818,7 @@ static void test_remote(void)
     CHECK(rc == 0 && sou_reader_shard_ok(r, 0) && !sou_reader_shard_ok(r, 1), "open partial: %d %s", rc, err.msg);
     sou_reader_close(r);
     /* server back on the same port: a reopen brings the shard back */
-    stop_server(0);
+    tl_server_stop(0);
     rc = sou_reader_open(remotes, 2, &(sou_reader_options){500, 500, 1}, &r, &err);
     CHECK(rc == SOU_ENETWORK, "all shards dead, partial: %d %s", rc, err.msg);
 
@@ -937,7 +827,7 @@ static void test_remote(void)
     sou_reader_close(viastub);
     sou_reader_close(rem);
     sou_reader_close(local);
-    stop_all_servers();
+    tl_server_stop_all();
 }
 
 /* ---- records ---------------------------------------------------------------- */
@@ -981,12 +871,8 @@ static void test_records(void)
 
 int main(void)
 {
-    snprintf(base, sizeof base, "%s/sou-store-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(base)) {
-        perror("mkdtemp");
-        return 1;
-    }
-    atexit(stop_all_servers);
+    if (tl_mkdtemp(base, sizeof base, "sou-store")) return 1;
+    atexit(tl_server_stop_all);
     signal(SIGPIPE, SIG_IGN);
     test_records();
     test_queries();
@@ -994,10 +880,10 @@ int main(void)
     test_compact();
     test_errors();
     test_remote();
-    stop_all_servers();
-    if (!getenv("SOU_KEEP")) rm_rf(base);
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
+    tl_server_stop_all();
+    tl_rm_scratch(base);
+    if (tl_failures) {
+        fprintf(stderr, "%d check(s) failed\n", tl_failures);
         return 1;
     }
     printf("all store checks passed\n");
