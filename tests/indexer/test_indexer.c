@@ -11,7 +11,6 @@
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,11 +31,8 @@
 #include "sou/record.h"
 #include "sou/store.h"
 #include "sou/terms.h"
+#include "testlib.h"
 
-static int failures;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-    fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
-    fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
 
 static const char *sou_index, *workdir;
 
@@ -58,34 +54,12 @@ static char *xasprintf(const char *fmt, ...)
     return s;
 }
 
-static int rm_entry(const char *p, const struct stat *s, int f, struct FTW *w)
-{
-    (void)s; (void)f; (void)w;
-    return remove(p) == 0 ? 0 : -1;
-}
-static void rm_rf(const char *p) { nftw(p, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
-
 static void write_file(const char *path, const void *data, size_t len)
 {
     FILE *f = fopen(path, "wb");
     if (!f) { perror(path); exit(2); }
     fwrite(data, 1, len, f);
     fclose(f);
-}
-
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)n + 1);
-    size_t got = fread(p, 1, (size_t)n, f);
-    fclose(f);
-    p[got] = '\0';
-    if (len) *len = got;
-    return p;
 }
 
 /* Start sou-index with args (NULL-terminated), stderr to errfile. */
@@ -120,7 +94,7 @@ static int run_index(char *const *args, char **err_out)
 {
     char *errfile = xasprintf("%s/stderr.txt", workdir);
     int rc = wait_status(spawn_index(args, errfile));
-    if (err_out) *err_out = read_all(errfile, NULL);
+    if (err_out) *err_out = tl_read_file(errfile, NULL);
     free(errfile);
     return rc;
 }
@@ -275,7 +249,7 @@ static int cmp_str(const void *a, const void *b)
 static char *dump_terms(const char *dir)
 {
     char *stubp = xasprintf("%s/sou.stub", dir);
-    char *stub = read_all(stubp, NULL);
+    char *stub = tl_read_file(stubp, NULL);
     termlist tl = {0};
     sou_error e;
     for (char *save = NULL, *line = stub ? strtok_r(stub, "\n", &save) : NULL; line;
@@ -445,7 +419,7 @@ static int test_sample(void)
 {
     char *idx = xasprintf("%s/sample-index", workdir);
     char *src = xasprintf("%s/corpus/sample", SOU_SOURCE_DIR);
-    rm_rf(idx);
+    tl_rm_rf(idx);
     char *err = NULL;
     int rc = run_index((char *[]){"--index", idx, src, NULL}, &err);
     CHECK(rc == 0, "exit %d: %s", rc, err);
@@ -521,7 +495,7 @@ static const char *SIMP =
 static char *make_bad_batch(char ***good, size_t *ngood, char ***bad, size_t *nbad)
 {
     char *dir = xasprintf("%s/batch", workdir);
-    rm_rf(dir);
+    tl_rm_rf(dir);
     mkdir(dir, 0777);
     static char *g[8], *b[4];
     size_t ng = 0, nb = 0;
@@ -579,7 +553,7 @@ static int test_bad_inputs(void)
     size_t ng, nb;
     char *dir = make_bad_batch(&good, &ng, &bad, &nb);
     char *idx = xasprintf("%s/bad-index", workdir);
-    rm_rf(idx);
+    tl_rm_rf(idx);
     char *err = NULL;
     int rc = run_index((char *[]){"--index", idx, "--threads", "2", dir, NULL}, &err);
     CHECK(rc == 1, "exit %d (want 1: some inputs failed): %s", rc, err);
@@ -623,7 +597,7 @@ static int test_idempotent(void)
     char *dir = make_bad_batch(&good, &ng, &bad, &nb);
     char *src = xasprintf("%s/corpus/sample", SOU_SOURCE_DIR);
     char *idx = xasprintf("%s/idem-index", workdir);
-    rm_rf(idx);
+    tl_rm_rf(idx);
     char *args[] = {"--index", idx, "--quiet", src, dir, NULL};
     int rc1 = run_index(args, NULL);
     char *terms1 = dump_terms(idx);
@@ -649,14 +623,14 @@ static int test_idempotent(void)
 static char *make_kill_corpus(int nfiles)
 {
     char *dir = xasprintf("%s/killcorpus", workdir);
-    rm_rf(dir);
+    tl_rm_rf(dir);
     mkdir(dir, 0777);
     size_t nf;
     char *src = xasprintf("%s/corpus/sample", SOU_SOURCE_DIR);
     char **files = list_dir(src, &nf);
     for (int i = 0; i < nfiles; i++) {
         size_t len;
-        char *text = read_all(files[(size_t)i % nf], &len);
+        char *text = tl_read_file(files[(size_t)i % nf], &len);
         char *sub = xasprintf("%s/d%02d", dir, i % 7);
         mkdir(sub, 0777);
         char *p = xasprintf("%s/f%04d.txt", sub, i);
@@ -711,7 +685,7 @@ static int test_kill(void)
     char *ref = xasprintf("%s/kill-ref", workdir);
     char *idx = xasprintf("%s/kill-index", workdir);
     char *errfile = xasprintf("%s/kill-stderr.txt", workdir);
-    rm_rf(ref);
+    tl_rm_rf(ref);
     double t0 = now();
     int rc = run_index((char *[]){"--index", ref, "--quiet", "--commit-passages", "60",
                                   corpus, NULL}, NULL);
@@ -727,7 +701,7 @@ static int test_kill(void)
     srand(20240611);
     int partial = 0;
     for (int trial = 0; trial < 20; trial++) {
-        rm_rf(idx);
+        tl_rm_rf(idx);
         int sig = trial % 6 == 5 ? SIGINT : SIGKILL;
         pid_t pid = spawn_index((char *[]){"--index", idx, "--quiet", "--commit-passages",
                                            "60", corpus, NULL}, errfile);
@@ -788,7 +762,7 @@ static int test_shards(void)
     char *a = xasprintf("%s/shards-a", workdir);
     char *b = xasprintf("%s/shards-b", workdir);
     char *stubf = xasprintf("%s/set.stub", workdir);
-    rm_rf(one); rm_rf(a); rm_rf(b); unlink(stubf);
+    tl_rm_rf(one); tl_rm_rf(a); tl_rm_rf(b); unlink(stubf);
     int rc = run_index((char *[]){"--index", one, "--quiet", "--shards", "3", src, corpus, NULL}, NULL);
     CHECK(rc == 0, "3-shard run exit %d", rc);
     passage *v;
@@ -809,7 +783,7 @@ static int test_shards(void)
     /* Again: the stub keeps one line per member. */
     rc = run_index((char *[]){"--index", b, "--quiet", "--shard", "1/2", "--stub", stubf,
                               src, corpus, NULL}, NULL);
-    char *stubtext = read_all(stubf, NULL);
+    char *stubtext = tl_read_file(stubf, NULL);
     int lines = 0;
     for (char *p = stubtext; p && *p; p++) lines += *p == '\n';
     CHECK(lines == 2, "stub has %d lines:\n%s", lines, stubtext);
@@ -839,7 +813,7 @@ static int test_shards(void)
     char *got_terms = dump_terms(one);
     CHECK(same_dump("compact-terms", got_terms, want_terms), "compacted terms differ");
     char *sp = xasprintf("%s/sou.stub", one);
-    stubtext = read_all(sp, NULL);
+    stubtext = tl_read_file(sp, NULL);
     CHECK(stubtext && strstr(stubtext, "auto compact-0\n") && !strstr(stubtext, "shard-"),
           "stub after compact:\n%s", stubtext);
     char *s0 = xasprintf("%s/shard-0", one);
@@ -862,7 +836,7 @@ static int test_errors(void)
 {
     char *src = xasprintf("%s/corpus/sample", SOU_SOURCE_DIR);
     char *idx = xasprintf("%s/err-index", workdir);
-    rm_rf(idx);
+    tl_rm_rf(idx);
     char *err = NULL;
     int rc = run_index((char *[]){"--index", idx, "--quiet", "--shards", "2", src, NULL}, NULL);
     CHECK(rc == 0, "exit %d", rc);
@@ -891,7 +865,7 @@ static int test_errors(void)
     /* --prune: a source that is no longer among the inputs goes away. */
     char *idx2 = xasprintf("%s/prune-index", workdir);
     char *corpus = make_kill_corpus(10);
-    rm_rf(idx2);
+    tl_rm_rf(idx2);
     run_index((char *[]){"--index", idx2, "--quiet", src, corpus, NULL}, NULL);
     uint64_t before = termfreq(idx2, "XCkillcorpus");
     rc = run_index((char *[]){"--index", idx2, "--quiet", "--prune", src, NULL}, NULL);
@@ -911,7 +885,7 @@ int main(int argc, char **argv)
     sou_index = argv[1];
     char *wd = xasprintf("%s/%s", argv[2], argv[3]);
     workdir = wd;
-    rm_rf(workdir);
+    tl_rm_rf(workdir);
     mkdir(argv[2], 0777);
     mkdir(workdir, 0777);
     const char *t = argv[3];
@@ -922,12 +896,12 @@ int main(int argc, char **argv)
     else if (!strcmp(t, "shards")) test_shards();
     else if (!strcmp(t, "errors")) test_errors();
     else { fprintf(stderr, "unknown test %s\n", t); return 2; }
-    if (failures) {
-        fprintf(stderr, "%s: %d check(s) failed\n", t, failures);
+    if (tl_failures) {
+        fprintf(stderr, "%s: %d check(s) failed\n", t, tl_failures);
         return 1;
     }
     printf("%s: all checks passed\n", t);
-    rm_rf(workdir);
+    tl_rm_rf(workdir);
     free(wd);
     return 0;
 }

@@ -154,20 +154,6 @@ static char *to_traditional(const char *utf8)
     return b;
 }
 
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)sz + 1);
-    *n = fread(b, 1, (size_t)sz, f);
-    b[*n] = 0;
-    fclose(f);
-    return b;
-}
-
 /* The first n code points of s followed by nothing (cut on a char). */
 static char *prefix_chars(const char *s, size_t nchars)
 {
@@ -393,7 +379,7 @@ static int one_doc(sink *s, const char *name, const char *b, size_t n, const cha
 static void test_charsets(void)
 {
     size_t slen;
-    char *sample = slurp(SOU_SOURCE_DIR "/corpus/sample/000_d490c0635e062405.txt", &slen);
+    char *sample = tl_read_file(SOU_SOURCE_DIR "/corpus/sample/000_d490c0635e062405.txt", &slen);
     CHECK(sample != NULL, "sample file");
     if (!sample) return;
     sink s;

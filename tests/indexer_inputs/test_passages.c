@@ -106,8 +106,8 @@ static void check_row(sou_splitter *sp, const row *r)
     if (rc) return;
     const char *t = r->text;
     size_t prev_end = 0;
-    int fails = check_failures;
-    for (size_t i = 0; i < n && check_failures - fails < 5; i++) {
+    int fails = tl_failures;
+    for (size_t i = 0; i < n && tl_failures - fails < 5; i++) {
         size_t a = spans[i].start, b = spans[i].end;
         CHECK(a < b && b <= r->len && a >= prev_end, "%s: span %zu [%zu,%zu) after %zu", r->what, i, a, b, prev_end);
         if (!(a < b && b <= r->len && a >= prev_end)) return;
@@ -160,19 +160,6 @@ static void check_row(sou_splitter *sp, const row *r)
     }
 }
 
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)sz + 1);
-    *n = fread(b, 1, (size_t)sz, f);
-    fclose(f);
-    return b;
-}
-
 /* expected spans for small exact rows */
 static void test_exact(void)
 {
@@ -212,7 +199,7 @@ int main(void)
     row rows[32];
     int nr = 0;
     size_t slen;
-    char *sample = slurp(SOU_SOURCE_DIR "/corpus/sample/000_d490c0635e062405.txt", &slen);
+    char *sample = tl_read_file(SOU_SOURCE_DIR "/corpus/sample/000_d490c0635e062405.txt", &slen);
     CHECK(sample != NULL, "sample");
     if (sample) {
         size_t maxes[] = {600, 120, 40};
