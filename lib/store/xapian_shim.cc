@@ -153,6 +153,27 @@ int copy_out(const std::string &s, char **out, size_t *len)
     return 0;
 }
 
+/* db's metadata value for key, malloc'd into *out (and *len). */
+int metadata_out(const Xapian::Database &db, const char *key, char **out,
+                 size_t *len, sou_error *err)
+{
+    int rc = copy_out(db.get_metadata(key), out, len);
+    if (rc) return sou_error_set(err, rc, "reading metadata: out of memory");
+    return 0;
+}
+
+/* *out = a new, empty T (a sou_*_new entry point named op). */
+template <class T>
+int new_handle(T **out, const char *op)
+{
+    if (!out) return SOU_EINVAL;
+    *out = nullptr;
+    return guard(nullptr, op, [&] {
+        *out = new T();
+        return 0;
+    });
+}
+
 /* Longest term glass stores ("Term too long (> 245)" otherwise). */
 int check_term(const char *term, size_t len)
 {
@@ -172,12 +193,7 @@ struct sou_doc {
 
 extern "C" int sou_doc_new(sou_doc **out)
 {
-    if (!out) return SOU_EINVAL;
-    *out = nullptr;
-    return guard(nullptr, "sou_doc_new", [&] {
-        *out = new sou_doc();
-        return 0;
-    });
+    return new_handle(out, "sou_doc_new");
 }
 
 extern "C" void sou_doc_free(sou_doc *d)
@@ -383,11 +399,8 @@ extern "C" int sou_writer_get_metadata(sou_writer *w, const char *key,
         return sou_error_set(err, SOU_EINVAL, "sou_writer_get_metadata: NULL argument");
     *out = nullptr;
     if (len) *len = 0;
-    return guard(err, "reading metadata", [&] {
-        int rc = copy_out(w->db.get_metadata(key), out, len);
-        if (rc) return sou_error_set(err, rc, "reading metadata: out of memory");
-        return 0;
-    });
+    return guard(err, "reading metadata",
+                 [&] { return metadata_out(w->db, key, out, len, err); });
 }
 
 extern "C" int sou_writer_doccount(sou_writer *w, uint64_t *out, sou_error *err)
@@ -489,12 +502,7 @@ sou_query *guard_query(F &&f)
 
 extern "C" int sou_qpool_new(sou_qpool **out)
 {
-    if (!out) return SOU_EINVAL;
-    *out = nullptr;
-    return guard(nullptr, "sou_qpool_new", [&] {
-        *out = new sou_qpool();
-        return 0;
-    });
+    return new_handle(out, "sou_qpool_new");
 }
 
 extern "C" void sou_qpool_free(sou_qpool *p)
@@ -1004,11 +1012,8 @@ extern "C" int sou_reader_get_metadata(sou_reader *r, const char *key,
         return sou_error_set(err, SOU_EINVAL, "sou_reader_get_metadata: NULL argument");
     *out = nullptr;
     if (len) *len = 0;
-    return reader_guard(r, err, "reading metadata", [&] {
-        int rc = copy_out(r->combined.get_metadata(key), out, len);
-        if (rc) return sou_error_set(err, rc, "reading metadata: out of memory");
-        return 0;
-    });
+    return reader_guard(r, err, "reading metadata",
+                        [&] { return metadata_out(r->combined, key, out, len, err); });
 }
 
 extern "C" int sou_reader_doccount(sou_reader *r, uint64_t *out, sou_error *err)
