@@ -381,7 +381,7 @@ int main(int argc, char **argv)
            lens[1], lens[2], lens[3], lens[4], cand.n);
     printf("examples:");
     for (size_t i = 0; i < mixed.n && i < 8; i++) printf(" %s", mixed.v[i].s);
-    printf("\n%d checks, %d failures\n", t_checks, t_failures);
+    printf("\n%d checks, %d failures\n", tl_checks, tl_failures);
 
     for (int si = 0; si < 2; si++) {
         for (size_t i = 0; i < sets[si]->n; i++) free(sets[si]->v[i].s);
@@ -402,5 +402,5 @@ int main(int argc, char **argv)
     sou_analyzer_free(an);
     sou_index_close(ix);
     (void)found_total; (void)wrong_total; (void)missed_total; (void)expected_total;
-    return t_failures ? 1 : 0;
+    return tl_failures ? 1 : 0;
 }

@@ -452,6 +452,6 @@ int main(int argc, char **argv)
     test_identity(an);
     sou_analyzer_free(an);
     sou_index_close(ix);
-    printf("%d checks, %d failures\n", t_checks, t_failures);
-    return t_failures ? 1 : 0;
+    printf("%d checks, %d failures\n", tl_checks, tl_failures);
+    return tl_failures ? 1 : 0;
 }

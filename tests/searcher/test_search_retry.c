@@ -88,6 +88,6 @@ int main(int argc, char **argv)
     sou_index_close(ix);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd)) fprintf(stderr, "cannot remove %s\n", dir);
-    printf("%d checks, %d failures\n", t_checks, t_failures);
-    return t_failures ? 1 : 0;
+    printf("%d checks, %d failures\n", tl_checks, tl_failures);
+    return tl_failures ? 1 : 0;
 }

@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int t_failures, t_checks;
-
 sou_index *t_open(const char *dir)
 {
     sou_index *ix;

@@ -1,5 +1,5 @@
-/* test_util.h - helpers shared by the searcher tests: a check macro that
- * counts failures, running a query for every match, naming a passage by
+/* test_util.h - helpers shared by the searcher tests (CHECK comes from
+ * sou_testlib), running a query for every match, naming a passage by
  * "relative/path:ordinal", and the highlight-coverage property. */
 #ifndef SOU_TEST_SEARCH_UTIL_H
 #define SOU_TEST_SEARCH_UTIL_H
@@ -9,18 +9,7 @@
 #include "sou/analyzer.h"
 #include "sou/search.h"
 
-extern int t_failures, t_checks;
-
-#define CHECK(cond, ...)                                                    \
-    do {                                                                    \
-        t_checks++;                                                         \
-        if (!(cond)) {                                                      \
-            t_failures++;                                                   \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);            \
-            fprintf(stderr, __VA_ARGS__);                                   \
-            fputc('\n', stderr);                                            \
-        }                                                                   \
-    } while (0)
+#include "testlib.h"   /* CHECK, tl_checks, tl_failures */
 
 /* Open the index at dir or exit(2). */
 sou_index *t_open(const char *dir);
