@@ -108,7 +108,7 @@ void sou_index_options_default(sou_index_options *opts);
  *   - a directory written by sou-index: DIR/sou.stub is opened if present
  *     (the stub lists the shards), else DIR as one Xapian database;
  *   - a Xapian stub file (one shard per line: "auto PATH",
- *     "remote TCP HOST:PORT", ...);
+ *     "remote HOST:PORT" for xapian-tcpsrv, ... as Xapian reads them);
  *   - "tcp:HOST:PORT": a shard served by xapian-tcpsrv.
  * All of them are searched together with global statistics.
  * opts may be NULL (defaults). Fails with SOU_EIDENTITY (both identities in
