@@ -90,7 +90,12 @@ extern "C" {
  * Lucene's BooleanQuery has the same kind of limit (1024 clauses). */
 #define SOU_QUERY_MAX_OR_TERMS 1024
 #define SOU_WILDCARD_MAX_EXPANSION 256  /* terms a prefix* may expand to */
-#define SOU_SEARCH_STALE_RETRIES 3
+/* Reopen-and-retry rounds after a stale reader. Glass keeps only the two
+ * newest revisions readable, so a slow reader (ASan builds, a loaded
+ * machine) against a writer committing every few milliseconds can go stale
+ * more than 3 times in a row: the readers-during-writes test saw that. A
+ * retry costs one reopen. */
+#define SOU_SEARCH_STALE_RETRIES 10
 
 /* ---- opening an index ---------------------------------------------- */
 
