@@ -41,6 +41,21 @@ void sou_index_close(sou_index *ix)
     free(ix);
 }
 
+/* Reading the identity can meet a commit too: retried like a search. */
+typedef struct identity_ctx {
+    char **out;
+    size_t len;
+} identity_ctx;
+
+static int identity_fn(sou_index *ix, void *vctx, sou_error *err)
+{
+    identity_ctx *c = vctx;
+    free(*c->out);
+    *c->out = NULL;
+    return sou_reader_get_metadata(ix->reader, SOU_META_IDENTITY, c->out,
+                                   &c->len, err);
+}
+
 int sou_index_open(const char *const *paths, size_t n,
                    const sou_index_options *opts, sou_index **out,
                    sou_error *err)
@@ -86,10 +101,10 @@ int sou_index_open(const char *const *paths, size_t n,
     }
     if (rc)
         goto fail;
-    size_t idlen = 0;
-    if ((rc = sou_reader_get_metadata(ix->reader, SOU_META_IDENTITY,
-                                      &ix->identity, &idlen, err)))
+    identity_ctx ic = {&ix->identity, 0};
+    if ((rc = sou_index_retry(ix, identity_fn, &ic, err)))
         goto fail;
+    size_t idlen = ic.len;
     const char *ours = sou_analyzer_identity(ix->analyzer);
     if (idlen == 0) {
         rc = sou_error_set(err, SOU_EIDENTITY,
