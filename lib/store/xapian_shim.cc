@@ -37,8 +37,10 @@
 #include <cstring>
 #include <deque>
 #include <fstream>
+#include <mutex>
 #include <new>
 #include <stdexcept>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -271,6 +273,7 @@ struct sou_writer {
     Xapian::WritableDatabase db;
     std::string path;
     bool in_txn = false;   /* our transaction is open */
+    bool failed = false;   /* a write failed: see sou_writer_close */
 };
 
 namespace {
@@ -326,15 +329,52 @@ extern "C" int sou_writer_open(const char *path, sou_writer **out,
     });
 }
 
+namespace {
+
+/* A write that fails (disk full, I/O error) leaves Xapian's in-memory state
+ * half applied. Such a writer is never touched again: see sou_writer_close. */
+template <class F>
+int writer_guard(sou_writer *w, sou_error *err, const char *what, F &&f)
+{
+    int rc = guard(err, what, std::forward<F>(f));
+    if (rc && rc != SOU_EINVAL) w->failed = true;
+    return rc;
+}
+
+/* Failed writers, kept reachable until exit (see sou_writer_close). */
+std::mutex abandoned_mu;
+std::vector<sou_writer *> *abandoned;
+
+void abandon(sou_writer *w)
+{
+    std::lock_guard<std::mutex> lock(abandoned_mu);
+    if (!abandoned) abandoned = new std::vector<sou_writer *>;
+    abandoned->push_back(w);
+}
+
+} // namespace
+
 extern "C" void sou_writer_close(sou_writer *w)
 {
     if (!w) return;
-    guard(nullptr, "sou_writer_close", [&] {
-        /* Drop uncommitted changes; the destructor then has nothing to
-         * commit and releases the lock. */
-        if (w->in_txn) w->db.cancel_transaction();
-        return 0;
-    });
+    /* Drop uncommitted changes; the destructor then has nothing to commit
+     * and releases the lock. */
+    if (!w->failed && w->in_txn &&
+        guard(nullptr, "sou_writer_close", [&] {
+            w->db.cancel_transaction();
+            return 0;
+        }) != 0)
+        w->failed = true;
+    if (w->failed) {
+        /* After a failed write (or cancel), Xapian's destructor would
+         * commit what is half applied or throw out of a destructor
+         * (std::terminate: seen on a full tmpfs). Abandon the writer as if
+         * the process had been killed: nothing more is written, the index
+         * stays at its last commit, and the memory and the lock go at
+         * process exit. */
+        abandon(w);
+        return;
+    }
     guard(nullptr, "sou_writer_close", [&] {
         delete w;
         return 0;
@@ -344,7 +384,7 @@ extern "C" void sou_writer_close(sou_writer *w)
 extern "C" int sou_writer_add(sou_writer *w, const sou_doc *d, sou_error *err)
 {
     if (!w || !d) return sou_error_set(err, SOU_EINVAL, "sou_writer_add: NULL argument");
-    return guard(err, "adding a document", [&] {
+    return writer_guard(w, err, "adding a document", [&] {
         ensure_txn(w);
         w->db.add_document(d->doc);
         return 0;
@@ -359,7 +399,7 @@ extern "C" int sou_writer_delete_term(sou_writer *w, const char *term,
     if (rc)
         return sou_error_set(err, rc, "sou_writer_delete_term: term empty or longer than %d bytes",
                              SOU_TERM_MAX_BYTES);
-    return guard(err, "deleting documents by term", [&] {
+    return writer_guard(w, err, "deleting documents by term", [&] {
         ensure_txn(w);
         w->db.delete_document(std::string(term, len));
         return 0;
@@ -369,7 +409,7 @@ extern "C" int sou_writer_delete_term(sou_writer *w, const char *term,
 extern "C" int sou_writer_commit(sou_writer *w, sou_error *err)
 {
     if (!w) return sou_error_set(err, SOU_EINVAL, "sou_writer_commit: NULL writer");
-    return guard(err, "committing", [&] {
+    return writer_guard(w, err, "committing", [&] {
         if (w->in_txn) {
             w->in_txn = false;   /* Xapian ends it even if the commit fails */
             w->db.commit_transaction();   /* flushed: durable on return */
@@ -385,7 +425,7 @@ extern "C" int sou_writer_set_metadata(sou_writer *w, const char *key,
 {
     if (!w || !key || (!val && len))
         return sou_error_set(err, SOU_EINVAL, "sou_writer_set_metadata: NULL argument");
-    return guard(err, "setting metadata", [&] {
+    return writer_guard(w, err, "setting metadata", [&] {
         ensure_txn(w);
         w->db.set_metadata(key, len ? std::string(val, len) : std::string());
         return 0;

@@ -55,7 +55,12 @@ typedef struct sou_writer sou_writer;
  * Changes become durable (and visible to readers) only at
  * sou_writer_commit: Xapian's automatic commits are disabled. */
 int sou_writer_open(const char *path, sou_writer **out, sou_error *err);
-/* Close; pending changes are NOT committed (call commit first). NULL ok. */
+/* Close; pending changes are NOT committed (call commit first). NULL ok.
+ * A writer on which a write failed (add, delete, commit, metadata: disk
+ * full, I/O error) is abandoned instead, as if the process had been killed:
+ * the index stays at its last commit, and the writer's memory and the
+ * index lock are only released at process exit (Xapian cannot be shut
+ * down safely from a half-applied state). */
 void sou_writer_close(sou_writer *w);
 int sou_writer_add(sou_writer *w, const sou_doc *d, sou_error *err);
 /* Delete every document indexed by term (e.g. Q<source>). */
