@@ -15,8 +15,10 @@
  *     terms are added with AND_MAYBE: ranking weight, no effect on the set.
  * Groups: positives ANDed, negatives AND_NOT'ed (only negatives: every
  * passage except), source: filters ORed then applied with FILTER (no
- * weight). Each weighted term is recorded for --explain and each positive
- * body unit becomes a highlight pattern for snippets.
+ * weight); the positive plain units again over title terms, added with
+ * AND_MAYBE (title_boost: weight only). Each weighted term is recorded
+ * for --explain and each positive body unit becomes a highlight pattern
+ * for snippets.
  */
 #include "search_internal.h"
 
@@ -435,6 +437,47 @@ static int mark_duplicate_kids(const sou_qnode *n, unsigned char *dup)
     return 0;
 }
 
+/* body AND_MAYBE title: the group's positive plain (no field:) units,
+ * built again over the title's S terms and ORed, add weight to passages
+ * whose page title has them without changing which passages match
+ * (AND_MAYBE keeps the left side's set; counts, NOT and source: filters
+ * are as before). OR, not AND, of the title units: a title holding some
+ * of the words still counts (both measured the same, search.h). At most
+ * SOU_QUERY_MAX_OR_TERMS units (a pasted text of 100,000 words would
+ * make an OR that wide, quadratic in Xapian 1.4). Returns body unchanged
+ * when there is nothing to add, NULL when out of memory. */
+static sou_query *title_boost(builder *b, const sou_qnode *n,
+                              const unsigned char *dup, int field,
+                              int weighted, sou_query *body)
+{
+    if (!weighted || field != SOU_QF_NONE || SOU_TITLE_BOOST_SCALE <= 0)
+        return body;
+    size_t cap = n->nkids < SOU_QUERY_MAX_OR_TERMS ? n->nkids
+                                                   : SOU_QUERY_MAX_OR_TERMS;
+    sou_query **subs = malloc((cap ? cap : 1) * sizeof *subs);
+    if (!subs) return oom(b);
+    size_t ns = 0;
+    for (size_t i = 0; i < n->nkids && ns < cap; i++) {
+        const sou_qnode *k = n->kids[i];
+        if (dup[i] || k->negated || k->field != SOU_QF_NONE ||
+            (k->kind != SOU_QN_UNIT && k->kind != SOU_QN_PHRASE))
+            continue;
+        sou_query *t = build_text(b, k, SOU_QF_TITLE, weighted);
+        if (b->rc) break;
+        if (t) subs[ns++] = t;
+    }
+    sou_query *res = body;
+    if (!b->rc && ns) {
+        sou_query *title = mkop(b, SOU_QOP_OR, subs, ns, 0);
+        if (title && SOU_TITLE_BOOST_SCALE != 1.0 &&
+            !(title = sou_query_scale(b->q->pool, title, SOU_TITLE_BOOST_SCALE)))
+            oom(b);
+        if (title) res = mkop2(b, SOU_QOP_AND_MAYBE, body, title);
+    }
+    free(subs);
+    return b->rc ? NULL : res;
+}
+
 static sou_query *build_group(builder *b, const sou_qnode *n, int field,
                               int weighted)
 {
@@ -475,12 +518,14 @@ static sou_query *build_group(builder *b, const sou_qnode *n, int field,
     }
     if (n->kind == SOU_QN_OR) {
         res = npos ? mkop(b, SOU_QOP_OR, pos, npos, 0) : NULL;
+        if (res) res = title_boost(b, n, dup, field, weighted, res);
         goto done;
     }
     if (npos) res = mkop(b, SOU_QOP_AND, pos, npos, 0);
     else if (nneg || nfilt) res = sou_query_all(b->q->pool);
     else goto done;
     if (!res) { oom(b); goto done; }
+    if (npos && !(res = title_boost(b, n, dup, field, weighted, res))) goto done;
     if (nfilt) {
         sou_query *f = mkop(b, SOU_QOP_OR, filt, nfilt, 0);
         if (!f || !(res = mkop2(b, SOU_QOP_FILTER, res, f))) goto done;

@@ -265,7 +265,8 @@ static void test_counts_collapse_paging(sou_index *ix)
     sou_results_free(page);
     sou_search_query_free(q);
 
-    /* explain: the BM25 parts of a one-term query sum to the score */
+    /* explain: the BM25 parts of a one-word query (its stem and, from the
+     * title boost, the title's stem) sum to the score */
     o.offset = 0;
     o.limit = 0;
     res = t_run(ix, "dog", 0, &o, &q, &rc, &err);
@@ -279,12 +280,43 @@ static void test_counts_collapse_paging(sou_index *ix)
         sou_explain_part parts[4];
         uint64_t N;
         double av;
-        CHECK(sou_search_query_term_count(q) == 1, "dog: %zu terms",
+        CHECK(sou_search_query_term_count(q) == 2, "dog: %zu terms",
               sou_search_query_term_count(q));
         rc = sou_search_explain(ix, q, &o, res, i, parts, &N, &av, &err);
         double score = sou_results_get(res, i)->score;
-        CHECK(rc == 0 && fabs(parts[0].weight - score) < 1e-6 * (1 + score),
-              "explain dog #%zu: %g vs score %g", i, parts[0].weight, score);
+        double sum = parts[0].weight + parts[1].weight;
+        CHECK(rc == 0 && fabs(sum - score) < 1e-6 * (1 + score),
+              "explain dog #%zu: %g vs score %g", i, sum, score);
+    }
+    sou_results_free(res);
+    sou_search_query_free(q);
+    /* title boost: "network" is in handbook.md's title ("Configuring the
+     * network"), not manual.txt's: handbook's passages rank first, the
+     * title part of explain is positive there and zero elsewhere, and the
+     * matches are still only the passages whose text has the word */
+    res = t_run(ix, "network", 0, &o, &q, &rc, &err);
+    CHECK(rc == 0 && sou_results_size(res) > 0, "network: rc %d", rc);
+    {
+        int seen_other = 0;
+        for (size_t i = 0; i < sou_results_size(res); i++) {
+            const sou_result *r = sou_results_get(res, i);
+            char nm[512];
+            int titled = strncmp(t_name(r, nm, sizeof nm), "en/handbook.md:", 15) == 0;
+            CHECK(!(titled && seen_other), "network #%zu: titled passage after another", i);
+            if (!titled) seen_other = 1;
+            sou_explain_part parts[4];
+            CHECK(sou_search_query_term_count(q) == 2, "network: %zu terms",
+                  sou_search_query_term_count(q));
+            rc = sou_search_explain(ix, q, &o, res, i, parts, NULL, NULL, &err);
+            double sum = parts[0].weight + parts[1].weight;
+            size_t ti = parts[0].term[0] == 'S' ? 0 : 1;
+            CHECK(rc == 0 && fabs(sum - r->score) < 1e-6 * (1 + r->score),
+                  "explain network #%zu: %g vs score %g", i, sum, r->score);
+            CHECK(titled ? parts[ti].weight > 0 : parts[ti].weight == 0,
+                  "network #%zu: title part %g", i, parts[ti].weight);
+            CHECK(r->n_highlights > 0, "network #%zu: matched by its title only", i);
+        }
+        CHECK(seen_other, "network: manual.txt's passage missing");
     }
     sou_results_free(res);
     sou_search_query_free(q);

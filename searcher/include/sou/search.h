@@ -83,6 +83,20 @@ extern "C" {
 #define SOU_BM25_K1_DEFAULT 1.2
 #define SOU_BM25_B_DEFAULT 1.0
 #define SOU_BM25_MIN_NORMLEN_DEFAULT 0.0
+/* Title boost: a plain query is body_query AND_MAYBE (its positive units
+ * over the page title's S terms, ORed) scaled by this; 0 turns it off.
+ * Weight only: the matching set and counts are the body query's. Chosen
+ * by the known-item task (bench/run --size full --quality-only, 400
+ * titles, 149,835 passages, k1=1.2 b=1.0): MRR@10 0.505 without ->
+ * 0.822 at 0.5, 0.828 at 1.0, 0.828 at 2.0 (success@10 0.818 -> 0.838);
+ * the title units ANDed instead of ORed: 0.823 / 0.829 / 0.829. Small
+ * set (91 titles): 0.887 -> 0.901 at 0.25 to 4 (0.896 at 0.25). The BM25
+ * sweep with it: b=0.9 0.828, b=1.0 0.828 at k1=1.2, so the defaults
+ * above stand. --explain's BM25 parts count every term at scale 1: they
+ * sum to the score while this is 1.0. Query p50, bench mix (330 queries,
+ * top 10 with snippets): small index 52 -> 70..97 us (twice the
+ * postlists to open), full quality index 276 -> 287 us (noise). */
+#define SOU_TITLE_BOOST_SCALE 1.0
 #define SOU_SNIPPET_CHARS_DEFAULT 160   /* code points */
 #define SOU_QUERY_MAX_DEPTH 100         /* parenthesis nesting */
 /* Alternatives in one OR group. Xapian 1.4 evaluates a very wide OR in
