@@ -29,8 +29,8 @@ import random
 import re
 import subprocess
 
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-HAN_RUN = re.compile(f"[{HAN}]+")
+from common.han import HAN, HAN_RUN, han_sub as _han_sub
+
 W = "a-z0-9_@"
 MID = ".'\u2019:"
 OPERATORS = {"and", "or", "not", "xor", "near", "adj"}
@@ -56,16 +56,6 @@ def fold_many(fold_bin, mode, strings):
     if len(out) != len(strings):
         raise RuntimeError("bench-oracle-fold returned %d records for %d" % (len(out), len(strings)))
     return out
-
-
-def _han_sub(rng, text, lo, hi):
-    runs = [m.group() for m in HAN_RUN.finditer(text) if len(m.group()) >= lo]
-    if not runs:
-        return None
-    run = rng.choice(runs)
-    n = rng.randint(lo, min(hi, len(run)))
-    s = rng.randrange(0, len(run) - n + 1)
-    return run[s:s + n]
 
 
 def _inflections(b):

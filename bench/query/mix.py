@@ -10,24 +10,14 @@ import collections
 import random
 import re
 
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-HAN_RUN = re.compile(f"[{HAN}]+")
+from common.han import HAN_RUN, han_sub as _han_sub
+
 EN_WORD = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z]{3,15}(?![A-Za-z0-9_])")
 OPERATORS = {"and", "or", "not", "xor", "near", "adj"}
 
 # (category, how many)
 PLAN = [("han_word", 60), ("han_phrase", 50), ("en_word", 60), ("mix2", 40),
         ("mix3", 30), ("en_phrase", 30), ("rare", 30), ("common", 30)]
-
-
-def _han_sub(rng, text, lo, hi):
-    runs = [m.group() for m in HAN_RUN.finditer(text) if len(m.group()) >= lo]
-    if not runs:
-        return None
-    run = rng.choice(runs)
-    n = rng.randint(lo, min(hi, len(run)))
-    s = rng.randrange(0, len(run) - n + 1)
-    return run[s:s + n]
 
 
 def _en_words(text):
