@@ -14,9 +14,7 @@
 #include "pipeline/pipeline.h"
 #include "passages/passage.h"
 
-#ifdef SOU_HAVE_ANALYZE_CMD
-int sou_index_analyze_main(int argc, char **argv);
-#endif
+#include "analyze_cmd.h"
 
 /* Defaults chosen by measurement: a perf profile of sou-index on the
  * LibreOffice zh-CN help (2 cores, --shards 2 --threads 2) put 95% of CPU
@@ -158,12 +156,7 @@ static int parse_uint(const char *opt, const char *s, unsigned long long max,
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "analyze") == 0) {
-#ifdef SOU_HAVE_ANALYZE_CMD
         return sou_index_analyze_main(argc - 1, argv + 1);
-#else
-        fprintf(stderr, "sou-index: this build has no analyze command\n");
-        return EXIT_USAGE;
-#endif
     }
     enum { O_FORMAT = 256, O_ENCODING, O_ID, O_TITLE, O_TEXT, O_PCHARS,
            O_THREADS, O_SHARDS, O_SHARD, O_STUB, O_COMPACT, O_PRUNE,
