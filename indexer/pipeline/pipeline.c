@@ -30,12 +30,15 @@
 #include "pipeline.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sys/statvfs.h>
 
 #include "input_list.h"
 #include "layout.h"
@@ -387,6 +390,35 @@ static int add_terms(sou_doc *d, reader_pos *rp, uint32_t n)
     return 0;
 }
 
+/* Xapian 1.4 can abort the whole process (std::terminate while unwinding
+ * inside WritableDatabase::commit_transaction) when the disk fills during a
+ * commit; a failed add is reported normally. So, like a search engine's
+ * flood-stage disk watermark, a commit first needs free space for what it
+ * may write: SOU_COMMIT_SPACE_FACTOR x the passage text since the last
+ * commit (the full bench index is ~10x its text: 1,047 MB for 101 MB) plus
+ * SOU_COMMIT_SPACE_SLACK. Short of that the shard stops with a "disk full"
+ * error and stays at its last commit. statvfs failing does not block. */
+#define SOU_COMMIT_SPACE_FACTOR 10
+#define SOU_COMMIT_SPACE_SLACK (1u << 20)
+
+static int shard_commit(shard *s, sou_error *e)
+{
+    struct statvfs v;
+    if (statvfs(s->path, &v) == 0) {
+        uint64_t avail = (uint64_t)v.f_bavail * v.f_frsize;
+        uint64_t need = s->since_bytes * SOU_COMMIT_SPACE_FACTOR + SOU_COMMIT_SPACE_SLACK;
+        if (avail < need)
+            return sou_error_set(e, SOU_EIO, "not enough free disk space to commit "
+                                 "safely (%" PRIu64 " KB free, %" PRIu64 " KB needed): "
+                                 "disk full", avail >> 10, need >> 10);
+    }
+    int rc = sou_writer_commit(s->w, e);
+    if (rc != 0) return rc;
+    s->since_passages = s->since_bytes = 0;
+    atomic_fetch_add(&s->run->commits, 1);
+    return 0;
+}
+
 static int write_chunk(shard *s, chunk *c, sou_error *e)
 {
     run *r = s->run;
@@ -471,10 +503,8 @@ static int write_chunk(shard *s, chunk *c, sou_error *e)
         if (s->open_sources == 0 &&
             (s->since_passages >= r->cfg->commit_passages ||
              s->since_bytes >= r->cfg->commit_bytes)) {
-            rc = sou_writer_commit(s->w, e);
+            rc = shard_commit(s, e);
             if (rc != 0) return rc;
-            s->since_passages = s->since_bytes = 0;
-            atomic_fetch_add(&r->commits, 1);
         }
     }
     return 0;
@@ -505,13 +535,10 @@ static void *writer_main(void *arg)
         /* open_sources > 0 can only follow a fatal error elsewhere: then the
          * half-written source must not be committed. */
         sou_error e;
-        int rc = sou_writer_commit(s->w, &e);
+        int rc = shard_commit(s, &e);
         if (rc != 0) {
             set_fatal(r, rc, s->path, &e);
             s->dead = 1;
-        } else {
-            s->since_passages = s->since_bytes = 0;
-            atomic_fetch_add(&r->commits, 1);
         }
     }
     pthread_mutex_lock(&r->done_mu);
