@@ -227,6 +227,24 @@ static sou_query *term(sou_qpool *p, const char *t)
     return sou_query_term(p, t, strlen(t), 1, 0);
 }
 
+/* Open dir and search it for "quick": the first error of either step.
+ * Opening a damaged index may succeed; the damage shows when reading. */
+static int open_and_search(const char *dir, sou_error *err)
+{
+    sou_reader *r = NULL;
+    int rc = sou_reader_open(&dir, 1, NULL, &r, err);
+    if (rc == 0) {
+        sou_qpool *p;
+        sou_qpool_new(&p);
+        result res = run(r, term(p, "quick"), NULL, err);
+        rc = res.rc;
+        sou_qpool_free(p);
+        sou_reader_close(r);
+    }
+    return rc;
+}
+
+
 /* ---- queries against the oracle ----------------------------------------- */
 
 typedef struct qcase {
@@ -662,15 +680,7 @@ static void test_errors(void)
     char table[512];
     snprintf(table, sizeof table, "%s/postlist.glass", cdir);
     CHECK(truncate(table, 100) == 0, "truncate: %s", strerror(errno));
-    rc = sou_reader_open(&cdir, 1, NULL, &r, &err);
-    if (rc == 0) {   /* opening may succeed: the damage shows when reading */
-        sou_qpool *p;
-        sou_qpool_new(&p);
-        result res = run(r, term(p, "quick"), NULL, &err);
-        rc = res.rc;
-        sou_qpool_free(p);
-        sou_reader_close(r);
-    }
+    rc = open_and_search(cdir, &err);
     /* Xapian 1.4 reports a truncated table as DatabaseError "EOF reading
      * block" (SOU_EIO) and bad block contents as DatabaseCorruptError. */
     CHECK((rc == SOU_EIO && strstr(err.msg, "DatabaseError: EOF reading block")) ||
@@ -690,15 +700,7 @@ static void test_errors(void)
     for (off_t off = 0; fd >= 0 && off < tst.st_size; off += sizeof junk)   /* size kept */
         CHECK(pwrite(fd, junk, sizeof junk, off) == (ssize_t)sizeof junk, "scribble");
     if (fd >= 0) close(fd);
-    rc = sou_reader_open(&gdir, 1, NULL, &r, &err);
-    if (rc == 0) {
-        sou_qpool *p;
-        sou_qpool_new(&p);
-        result res = run(r, term(p, "quick"), NULL, &err);
-        rc = res.rc;
-        sou_qpool_free(p);
-        sou_reader_close(r);
-    }
+    rc = open_and_search(gdir, &err);
     CHECK(rc == SOU_ECORRUPT && strstr(err.msg, "DatabaseCorruptError"), "garbage: %d %s", rc, err.msg);
     printf("corrupt index (garbage in a block): %s\n", err.msg);
 }
