@@ -24,7 +24,7 @@
  * the new list, never a mix.
  *
  * Every shard's metadata holds SOU_META_IDENTITY (analyzer identity),
- * SOU_META_FORMAT ("1"), SOU_META_SHARD ("i/M"), SOU_META_SHARDSET ("K/N"
+ * SOU_META_FORMAT (SOU_INDEX_FORMAT), SOU_META_SHARD ("i/M"), SOU_META_SHARDSET ("K/N"
  * when built with --shard K/N, else empty) and SOU_META_STATS (JSON,
  * written by the pipeline: that shard's sources, passages, text bytes).
  * Source s lives in shard (splitmix64(fnv1a64(s)) % M), so a re-run sends a
@@ -47,8 +47,6 @@
 #include <unistd.h>
 
 #include "sou/terms.h"
-
-#define SOU_INDEX_FORMAT "1"
 
 static char *path_join(const char *a, const char *b)
 {

@@ -478,7 +478,7 @@ static int write_chunk(shard *s, chunk *c, sou_error *e)
                                 (unsigned char)parsed.ordinal};
         if (rc == 0) rc = sou_doc_set_value(d, SOU_SLOT_SOURCE, c->id, c->id_len);
         if (rc == 0) rc = sou_doc_set_value(d, SOU_SLOT_ORDINAL, (const char *)ord, 4);
-        if (rc == 0) rc = sou_doc_set_data(d, rec, reclen);
+        if (rc == 0) rc = sou_doc_set_record(d, rec, reclen);
         if (rc != 0)
             return sou_error_set(e, rc, "building a passage document: %s",
                                  sou_strerror(rc));

@@ -1,4 +1,4 @@
-/* record.c - encode/decode the passage record stored as document data
+/* record.c - encode/decode the passage record (stored in value slot SOU_SLOT_RECORD)
  * (format in sou/record.h). Decoding treats its input as untrusted: every
  * length is checked against the bytes left, so a truncated or corrupt
  * record gives SOU_ECORRUPT, never a read past the buffer. */

@@ -42,18 +42,18 @@ void sou_index_close(sou_index *ix)
 }
 
 /* Reading the identity can meet a commit too: retried like a search. */
-typedef struct identity_ctx {
+typedef struct meta_ctx {
+    const char *key;
     char **out;
     size_t len;
-} identity_ctx;
+} meta_ctx;
 
-static int identity_fn(sou_index *ix, void *vctx, sou_error *err)
+static int meta_fn(sou_index *ix, void *vctx, sou_error *err)
 {
-    identity_ctx *c = vctx;
+    meta_ctx *c = vctx;
     free(*c->out);
     *c->out = NULL;
-    return sou_reader_get_metadata(ix->reader, SOU_META_IDENTITY, c->out,
-                                   &c->len, err);
+    return sou_reader_get_metadata(ix->reader, c->key, c->out, &c->len, err);
 }
 
 int sou_index_open(const char *const *paths, size_t n,
@@ -101,8 +101,8 @@ int sou_index_open(const char *const *paths, size_t n,
     }
     if (rc)
         goto fail;
-    identity_ctx ic = {&ix->identity, 0};
-    if ((rc = sou_index_retry(ix, identity_fn, &ic, err)))
+    meta_ctx ic = {SOU_META_IDENTITY, &ix->identity, 0};
+    if ((rc = sou_index_retry(ix, meta_fn, &ic, err)))
         goto fail;
     size_t idlen = ic.len;
     const char *ours = sou_analyzer_identity(ix->analyzer);
@@ -120,6 +120,20 @@ int sou_index_open(const char *const *paths, size_t n,
                            (int)(idlen > 200 ? 200 : idlen), ix->identity, ours);
         goto fail;
     }
+    /* The layout of what is stored (sou/terms.h): an older layout keeps
+     * the passage records elsewhere. */
+    char *fmt = NULL;
+    meta_ctx fc = {SOU_META_FORMAT, &fmt, 0};
+    if ((rc = sou_index_retry(ix, meta_fn, &fc, err)))
+        goto fail;
+    if (strcmp(fmt, SOU_INDEX_FORMAT) != 0) {
+        rc = sou_error_set(err, SOU_EVERSION,
+                           "index format \"%.20s\" differs from this searcher's \"%s\"; "
+                           "re-index with this version", fmt, SOU_INDEX_FORMAT);
+        free(fmt);
+        goto fail;
+    }
+    free(fmt);
     *out = ix;
     return 0;
 fail:

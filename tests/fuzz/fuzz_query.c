@@ -125,7 +125,7 @@ static void add_passage(sou_writer *w, sou_analyzer *a, sou_doc *d,
     char *data = NULL;
     size_t data_len = 0;
     FUZZ_CHECK(sou_record_encode(&r, &data, &data_len) == 0, "encode");
-    sou_doc_set_data(d, data, data_len);
+    sou_doc_set_record(d, data, data_len);
     free(data);
     sou_error err = { 0, "" };
     FUZZ_CHECK(sou_writer_add(w, d, &err) == 0, "add: %s", err.msg);
@@ -180,7 +180,7 @@ static void build_index(void)
     const char *id = sou_analyzer_identity(a);
     FUZZ_CHECK(sou_writer_set_metadata(w, SOU_META_IDENTITY, id, strlen(id),
                                        &err) == 0, "meta: %s", err.msg);
-    FUZZ_CHECK(sou_writer_set_metadata(w, SOU_META_FORMAT, "1", 1, &err) == 0,
+    FUZZ_CHECK(sou_writer_set_metadata(w, SOU_META_FORMAT, SOU_INDEX_FORMAT, 1, &err) == 0,
                "meta: %s", err.msg);
     FUZZ_CHECK(sou_writer_commit(w, &err) == 0, "commit: %s", err.msg);
     sou_writer_close(w);

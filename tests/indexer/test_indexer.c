@@ -559,7 +559,7 @@ static int test_bad_inputs(void)
     CHECK(rc == 1, "exit %d (want 1: some inputs failed): %s", rc, err);
     for (size_t i = 0; i < nb; i++) {
         char *want = xasprintf("sou-index: %s: ", bad[i]);
-        CHECK(err && strstr(err, want), "stderr does not report %s:\n%s", bad[i], err);
+        CHECK(err && strstr(err, want), "stderr does not report %s:\n%s", bad[i], err ? err : "");
         free(want);
     }
     for (size_t i = 0; i < ng; i++) {

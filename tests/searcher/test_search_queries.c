@@ -457,6 +457,20 @@ static void test_identity(sou_analyzer *an)
               strstr(err.msg, sou_analyzer_identity(an)),
           "identity mismatch: rc %d \"%s\"", rc, err.msg);
     sou_index_close(ix);
+    ix = NULL;
+    /* our identity but the format-1 layout (records in document data) */
+    rc = sou_writer_open(db, &w, &err);
+    CHECK(rc == 0, "writer: %s", err.msg);
+    if (rc) return;
+    const char *ours = sou_analyzer_identity(an);
+    sou_writer_set_metadata(w, SOU_META_IDENTITY, ours, strlen(ours), &err);
+    sou_writer_set_metadata(w, SOU_META_FORMAT, "1", 1, &err);
+    sou_writer_commit(w, &err);
+    sou_writer_close(w);
+    rc = sou_index_open(paths, 1, NULL, &ix, &err);
+    CHECK(rc == SOU_EVERSION && strstr(err.msg, "format \"1\"") && strstr(err.msg, "re-index"),
+          "format mismatch: rc %d \"%s\"", rc, err.msg);
+    sou_index_close(ix);
     /* missing index: not found, not a crash */
     paths[0] = "/nonexistent/sou-index";
     rc = sou_index_open(paths, 1, NULL, &ix, &err);

@@ -67,7 +67,7 @@ int main(int argc, char **argv)
         char *enc;
         size_t elen;
         sou_record_encode(&r, &enc, &elen);
-        sou_doc_set_data(d, enc, elen);
+        sou_doc_set_record(d, enc, elen);
         free(enc);
         sou_doc_add_posting(d, "barks", 5, 3);
         sou_doc_add_term(d, "Zbark", 5, 1);

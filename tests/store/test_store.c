@@ -138,7 +138,7 @@ static void add_passage(sou_writer *w, sou_doc *d, const passage *p)
     char *data;
     size_t len;
     CHECK(sou_record_encode(&r, &data, &len) == 0, "encode");
-    CHECK(sou_doc_set_data(d, data, len) == 0, "data");
+    CHECK(sou_doc_set_record(d, data, len) == 0, "record");
     free(data);
     int rc = sou_writer_add(w, d, &err);
     CHECK_RC(rc, 0, err);
@@ -155,7 +155,7 @@ static void build_index(const char *dir, size_t from, size_t to, size_t step)
     if (rc) return;
     CHECK(sou_doc_new(&d) == 0, "doc");
     for (size_t i = from; i < to; i += step) add_passage(w, d, &corpus[i]);
-    rc = sou_writer_set_metadata(w, SOU_META_FORMAT, "1", 1, &err);
+    rc = sou_writer_set_metadata(w, SOU_META_FORMAT, SOU_INDEX_FORMAT, 1, &err);
     CHECK_RC(rc, 0, err);
     rc = sou_writer_commit(w, &err);
     CHECK_RC(rc, 0, err);
@@ -421,7 +421,7 @@ static void test_queries(void)
     char *meta;
     size_t mlen;
     CHECK(sou_reader_get_metadata(r, SOU_META_FORMAT, &meta, &mlen, &err) == 0 && mlen == 1 &&
-              meta[0] == '1' && meta[1] == 0, "metadata");
+              meta[0] == SOU_INDEX_FORMAT[0] && meta[1] == 0, "metadata");
     free(meta);
     CHECK(sou_reader_get_metadata(r, "unset", &meta, &mlen, &err) == 0 && mlen == 0 && meta[0] == 0,
           "unset metadata");

@@ -45,7 +45,10 @@ int sou_doc_add_term(sou_doc *d, const char *term, size_t len, uint32_t wdf_inc)
 /* boolean term: wdf 0, no position (filters, unique ids) */
 int sou_doc_add_boolean(sou_doc *d, const char *term, size_t len);
 int sou_doc_set_value(sou_doc *d, unsigned slot, const char *v, size_t len);
-int sou_doc_set_data(sou_doc *d, const char *data, size_t len);
+/* The passage record (sou/record.h), stored in value slot SOU_SLOT_RECORD
+ * (see sou/terms.h for why not in Xapian's document data); every hit of
+ * sou_reader_search returns it as sou_hit.data. */
+int sou_doc_set_record(sou_doc *d, const char *rec, size_t len);
 
 /* ---- writing ----------------------------------------------------------- */
 typedef struct sou_writer sou_writer;

@@ -18,8 +18,16 @@
  * Value slots:
  *   SOU_SLOT_SOURCE   source id (collapse key)
  *   SOU_SLOT_ORDINAL  passage ordinal, 4-byte big-endian
+ *   SOU_SLOT_RECORD   the passage record (sou/record.h): source, ordinal,
+ *                     byte range, title and text
  *
- * Document data: a passage record (sou/record.h).
+ * Xapian's document data is left empty. Searches sort by relevance, then by
+ * the record, so Xapian hands every hit's record back as its sort key with
+ * the match itself: a hit on a remote shard (xapian-tcpsrv) then costs no
+ * round trip of its own (Xapian 1.4 fetches a remote document with one
+ * blocking round trip and does not pipeline them: 10 hits were 10 round
+ * trips), and equal scores are ordered by record, the same way whatever the
+ * shard layout. Format "2"; format "1" kept the record in document data.
  *
  * Metadata keys: see SOU_META_* below.
  */
@@ -34,9 +42,11 @@
 
 #define SOU_SLOT_SOURCE 0
 #define SOU_SLOT_ORDINAL 1
+#define SOU_SLOT_RECORD 2
 
 #define SOU_META_IDENTITY "sou:identity"   /* sou_analyzer_identity() */
-#define SOU_META_FORMAT "sou:format"       /* "1" */
+#define SOU_META_FORMAT "sou:format"       /* SOU_INDEX_FORMAT */
+#define SOU_INDEX_FORMAT "2"                /* the layout described here */
 #define SOU_META_STATS "sou:stats"         /* JSON: files, passages, bytes */
 
 #endif
