@@ -4,7 +4,10 @@
  * Reading the passages back from the index sou built (through the store
  * shim, sou/store.h) guarantees that stock Xapian and both FTS5 tables get
  * exactly the passage texts, titles, sources and ordinals sou indexed, and
- * that passage ids line up across engines. Ids are 1..N in docid order.
+ * that passage ids line up across engines. Ids are 1..N in (source id,
+ * ordinal) order, so the same documents give the same passage file (and the
+ * bench the same seeded query mix) whatever the index layout or the order
+ * in which the indexer's threads wrote them.
  *
  * usage: bench-export-passages INDEX OUTFILE
  *   INDEX: a sou index directory (its sou.stub lists the shards), a stub
@@ -20,6 +23,22 @@
 #include "sou/store.h"
 
 #define BATCH 20000
+
+typedef struct item {
+    char *data;
+    size_t len;
+    sou_record rec;   /* points into data */
+} item;
+
+static int cmp_item(const void *a, const void *b)
+{
+    const sou_record *x = &((const item *)a)->rec, *y = &((const item *)b)->rec;
+    size_t n = x->source_len < y->source_len ? x->source_len : y->source_len;
+    int c = memcmp(x->source, y->source, n);
+    if (c) return c;
+    if (x->source_len != y->source_len) return x->source_len < y->source_len ? -1 : 1;
+    return x->ordinal < y->ordinal ? -1 : x->ordinal > y->ordinal;
+}
 
 static int fail(const char *what, int rc, const sou_error *err)
 {
@@ -54,7 +73,9 @@ int main(int argc, char **argv)
         perror(argv[2]);
         return 1;
     }
-    unsigned long id = 0;
+    item *items = calloc(total ? total : 1, sizeof *items);
+    if (!items) return fail("memory", SOU_ENOMEM, NULL);
+    size_t n = 0;
     for (uint64_t off = 0; off < total; off += BATCH) {
         sou_search_params p = {0};
         p.offset = off;
@@ -63,19 +84,29 @@ int main(int argc, char **argv)
         p.b = 0.75;
         sou_hits hits = {0};
         if ((rc = sou_reader_search(r, all, &p, &hits, &err))) return fail("search", rc, &err);
-        for (size_t i = 0; i < hits.n; i++) {
-            sou_record rec;
-            if ((rc = sou_record_decode(hits.hits[i].data, hits.hits[i].data_len, &rec)))
+        for (size_t i = 0; i < hits.n && n < total; i++) {
+            item *it = &items[n++];
+            it->data = hits.hits[i].data;   /* taken over */
+            it->len = hits.hits[i].data_len;
+            hits.hits[i].data = NULL;
+            if ((rc = sou_record_decode(it->data, it->len, &it->rec)))
                 return fail("record", rc, NULL);
-            fprintf(out, "P %lu %llu %zu %zu %zu\n", ++id, (unsigned long long)rec.ordinal,
-                    rec.source_len, rec.title_len, rec.text_len);
-            fwrite(rec.source, 1, rec.source_len, out);
-            fwrite(rec.title, 1, rec.title_len, out);
-            fwrite(rec.text, 1, rec.text_len, out);
-            fputc('\n', out);
         }
         sou_hits_free(&hits);
     }
+    qsort(items, n, sizeof *items, cmp_item);
+    unsigned long id = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sou_record *rec = &items[i].rec;
+        fprintf(out, "P %lu %llu %zu %zu %zu\n", ++id, (unsigned long long)rec->ordinal,
+                rec->source_len, rec->title_len, rec->text_len);
+        fwrite(rec->source, 1, rec->source_len, out);
+        fwrite(rec->title, 1, rec->title_len, out);
+        fwrite(rec->text, 1, rec->text_len, out);
+        fputc('\n', out);
+        free(items[i].data);
+    }
+    free(items);
     if (fclose(out)) {
         perror(argv[2]);
         return 1;

@@ -21,12 +21,14 @@
  * - Readers expand stub files themselves (same syntax as Xapian 1.4's
  *   read_stub_file in backends/databasehelpers.h) so that each shard is
  *   opened separately, named in errors, and can be skipped (allow_partial).
- * - Passage records live in value slot SOU_SLOT_RECORD and searches sort by
- *   relevance then record, so each hit's record arrives as its sort key with
- *   the match (sou/terms.h). On the full bench (1.05M passages, 2 shards on
- *   xapian-tcpsrv, loopback) remote p50 went from 2.33 ms with one document
- *   fetch per hit to 0.97 ms (the local index: 0.68 ms); sorting costs the
- *   local index about 0.07 ms at p50.
+ * - Passage records live in value slot SOU_SLOT_RECORD. When a remote shard
+ *   is open, searches sort by relevance then record, so each hit's record
+ *   arrives as its sort key with the match (sou/terms.h). On the full bench
+ *   (1.05M passages, 2 shards on xapian-tcpsrv, loopback) remote p50 went
+ *   from 2.33 ms with one document fetch per hit to 0.97 ms (the local
+ *   index: 0.68 ms). Local searches do not sort: on the same index and
+ *   query mix, sorting took p50 from 0.481 to 0.569 ms (compacted) and
+ *   0.592 to 0.711 ms (2 shards), more than reading 10 values.
  * - sou_reader_wdf reads the document's termlist (skip_to) rather than the
  *   term's posting list: its cost is bounded by the passage size, and on a
  *   remote shard a posting list is fetched whole while a termlist is one
@@ -1114,8 +1116,11 @@ extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
         enq.set_weighting_scheme(Xapian::BM25Weight(params->k1, 0, 1, params->b,
                                                     params->min_normlen));
         if (params->collapse) enq.set_collapse_key(SOU_SLOT_SOURCE);
-        /* Each hit's record comes back as its sort key (sou/terms.h). */
-        enq.set_sort_by_relevance_then_value(SOU_SLOT_RECORD, false);
+        /* With a remote shard, each hit's record comes back as its sort key
+         * (sou/terms.h); locally sorting costs more than reading 10 values. */
+        bool remote = false;
+        for (const shard &s : r->shards) remote = remote || (s.ok && shard_is_remote(s));
+        if (remote) enq.set_sort_by_relevance_then_value(SOU_SLOT_RECORD, false);
         Xapian::doccount first = static_cast<Xapian::doccount>(
             params->offset > 0xffffffffu ? 0xffffffffu : params->offset);
         Xapian::doccount max = static_cast<Xapian::doccount>(
@@ -1134,7 +1139,9 @@ extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
             h.docid = *it;
             h.score = it.get_weight();
             if (!params->skip_doclen) h.doclen = r->combined.get_doclength(*it);
-            if (copy_out(it.get_sort_key(), &h.data, &h.data_len)) {
+            if (copy_out(remote ? it.get_sort_key()
+                                : it.get_document().get_value(SOU_SLOT_RECORD),
+                         &h.data, &h.data_len)) {
                 sou_hits_free(out);
                 return sou_error_set(err, SOU_ENOMEM, "searching: out of memory");
             }

@@ -1,5 +1,5 @@
 /* sou/record.h - the passage record, stored in value slot SOU_SLOT_RECORD of
- * each passage (sou/terms.h); hits with equal scores are ordered by it.
+ * each passage (sou/terms.h).
  *
  * Format (version 1), all integers unsigned LEB128 varints:
  *   byte 0x01 (format version)

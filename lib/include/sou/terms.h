@@ -21,13 +21,13 @@
  *   SOU_SLOT_RECORD   the passage record (sou/record.h): source, ordinal,
  *                     byte range, title and text
  *
- * Xapian's document data is left empty. Searches sort by relevance, then by
- * the record, so Xapian hands every hit's record back as its sort key with
- * the match itself: a hit on a remote shard (xapian-tcpsrv) then costs no
- * round trip of its own (Xapian 1.4 fetches a remote document with one
- * blocking round trip and does not pipeline them: 10 hits were 10 round
- * trips), and equal scores are ordered by record, the same way whatever the
- * shard layout. Format "2"; format "1" kept the record in document data.
+ * Xapian's document data is left empty. With a remote shard open, searches
+ * sort by relevance, then by the record, so Xapian hands every hit's record
+ * back as its sort key with the match itself: a hit on a remote shard
+ * (xapian-tcpsrv) then costs no round trip of its own (Xapian 1.4 fetches a
+ * remote document with one blocking round trip and does not pipeline them:
+ * 10 hits were 10 round trips). Local searches read the slot of each hit.
+ * Format "2"; format "1" kept the record in document data.
  *
  * Metadata keys: see SOU_META_* below.
  */
