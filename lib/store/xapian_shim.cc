@@ -1118,13 +1118,14 @@ extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
         if (params->collapse) enq.set_collapse_key(SOU_SLOT_SOURCE);
         /* With a remote shard, each hit's record comes back as its sort key
          * (sou/terms.h); locally sorting costs more than reading 10 values. */
-        bool remote = false;
-        for (const shard &s : r->shards) remote = remote || (s.ok && shard_is_remote(s));
-        if (remote) enq.set_sort_by_relevance_then_value(SOU_SLOT_RECORD, false);
         Xapian::doccount first = static_cast<Xapian::doccount>(
             params->offset > 0xffffffffu ? 0xffffffffu : params->offset);
         Xapian::doccount max = static_cast<Xapian::doccount>(
             params->limit > 0xffffffffu ? 0xffffffffu : params->limit);
+        bool remote = false;
+        for (const shard &s : r->shards) remote = remote || (s.ok && shard_is_remote(s));
+        remote = remote && max > 0;   /* counting only: no records to carry */
+        if (remote) enq.set_sort_by_relevance_then_value(SOU_SLOT_RECORD, false);
         Xapian::doccount check = static_cast<Xapian::doccount>(
             params->check_at_least > 0xffffffffu ? 0xffffffffu : params->check_at_least);
         Xapian::MSet mset = enq.get_mset(first, max, check);
