@@ -870,6 +870,12 @@ int sou_analyzer_run(sou_analyzer *a, const char *text, size_t len, sou_term_cb 
     return 0;
 }
 
+size_t sou_analyzer_word_pairs(const char *const (**pairs)[2])
+{
+    *pairs = sou_fold_word_pairs;
+    return sou_fold_word_pair_count;
+}
+
 char *sou_analyzer_fold(sou_analyzer *a, const char *text, size_t len, size_t *out_len)
 {
     size_t off = fold_block(a, (const unsigned char *)text, len, 0, (size_t)-1);

@@ -28,5 +28,9 @@ extern const uint32_t sou_fold_pool[];
 extern const sou_fold_supp sou_fold_supp_table[]; /* sorted by cp */
 extern const size_t sou_fold_supp_count;
 extern const char sou_fold_icu_version[];         /* ICU that made the table */
+/* {fold(Traditional word), fold(ICU's Simplified word)} where they differ
+ * (gen_fold_table.c); sou_fold_word_pair_count entries, then {0, 0}. */
+extern const char *const sou_fold_word_pairs[][2];
+extern const size_t sou_fold_word_pair_count;
 
 #endif

@@ -6,7 +6,14 @@
  * (charprops.h) and its folded form when it stands alone: NFKC_Casefold,
  * and NFKC_Casefold followed by ICU's "Traditional-Simplified" transform
  * (applied to each Han character of the result, then NFKC_Casefold again,
- * repeated until stable so folding is idempotent). Supplementary code points
+ * repeated until stable so folding is idempotent). ICU's transform also has
+ * word rules that convert a Traditional character differently by context
+ * (螢幕 > 荧幕, yet 螢 > 萤): the character-level fold indexes 螢幕 as 萤幕,
+ * and the query 荧幕 would miss it. Such rules are written out as word
+ * pairs (both sides folded per character: 萤幕 / 荧幕) that the searcher
+ * tries as alternatives (sou_analyzer_word_pairs). They are not merged into
+ * the character fold: that would join common distinct characters (划/画,
+ * 向/响, 炼/练/链, 度/镀 all meet in some rule). Supplementary code points
  * whose folding is not the identity, or that lack a normalization boundary
  * before them, go into a sorted exception list. The run-time analyzer uses
  * these tables and calls unorm2 only for sequences that need context.
@@ -17,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/ubrk.h>
+#include <unicode/utf8.h>
 #include <unicode/utrans.h>
 #include <unicode/ustring.h>
 #include <unicode/uversion.h>
@@ -169,6 +177,93 @@ static int32_t fold(UChar32 c, int with_t2s, UChar *out, int32_t cap)
     return r;
 }
 
+static int is_han(UChar32 c)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    return uscript_getScript(c, &st) == USCRIPT_HAN;
+}
+
+/* Han code points of one side of a rule ("螢幕"); 0 if anything else. */
+static int rule_side(const UChar *s, int32_t n, UChar32 *cps, int cap)
+{
+    int k = 0;
+    for (int32_t i = 0; i < n;) {
+        UChar32 c;
+        U16_NEXT(s, i, n, c);
+        if (c == ' ') continue;
+        if (c > 0xFFFF || !is_han(c) || k == cap) return 0;
+        cps[k++] = c;
+    }
+    return k;
+}
+
+/* UTF-8 of the character-level t2s fold of cps (BMP, single code point
+ * folds only); 0 if a fold is not a single code point. */
+static int fold_utf8(const UChar32 *cps, int n, const uint32_t *simp, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (int i = 0; i < n; i++) {
+        uint32_t v = simp[cps[i]];
+        if (v & 0x80000000u) return 0;
+        if (k + 4 >= cap) return 0;
+        U8_APPEND_UNSAFE(out, k, (UChar32)v);
+    }
+    out[k] = 0;
+    return 1;
+}
+
+/* Write every plain "SRC > DST;" rule of ICU's Traditional-Simplified
+ * transform whose Han sides have the same length (2+) and whose folded
+ * sides differ, as {"fold(SRC)", "fold(DST)"}; duplicates dropped. Other
+ * rules (variables, filters, contexts, single characters) are skipped. */
+static size_t write_word_pairs(FILE *f, const uint32_t *simp)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    int32_t n = utrans_toRules(t2s, 0, NULL, 0, &st);
+    if (st != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(st)) die("utrans_toRules", st);
+    UChar *rules = malloc(((size_t)n + 1) * sizeof *rules);
+    if (!rules) die("out of memory", U_MEMORY_ALLOCATION_ERROR);
+    st = U_ZERO_ERROR;
+    utrans_toRules(t2s, 0, rules, n + 1, &st);
+    if (U_FAILURE(st)) die("utrans_toRules", st);
+    char (*seen)[2][256] = NULL;
+    size_t nseen = 0, capseen = 0;
+    fprintf(f, "const char *const sou_fold_word_pairs[][2] = {\n");
+    for (int32_t i = 0; i < n;) {
+        int32_t e = i;
+        while (e < n && rules[e] != ';' && rules[e] != '\n') e++;
+        int32_t gt = -1;
+        for (int32_t k = i; k < e; k++)
+            if (rules[k] == '>') { gt = k; break; }
+        UChar32 src[64], dst[64];
+        int ns = gt > i ? rule_side(rules + i, gt - i, src, 64) : 0;
+        int nd = gt > i ? rule_side(rules + gt + 1, e - gt - 1, dst, 64) : 0;
+        char a[256], b[256];
+        if (ns >= 2 && ns == nd && fold_utf8(src, ns, simp, a, sizeof a) &&
+            fold_utf8(dst, nd, simp, b, sizeof b) && strcmp(a, b) != 0) {
+            int dup = 0;
+            for (size_t k = 0; k < nseen && !dup; k++)
+                dup = strcmp(seen[k][0], a) == 0 && strcmp(seen[k][1], b) == 0;
+            if (!dup) {
+                if (nseen == capseen) {
+                    capseen = capseen ? capseen * 2 : 256;
+                    seen = realloc(seen, capseen * sizeof *seen);
+                    if (!seen) die("out of memory", U_MEMORY_ALLOCATION_ERROR);
+                }
+                strcpy(seen[nseen][0], a);
+                strcpy(seen[nseen][1], b);
+                nseen++;
+                fprintf(f, "{\"%s\", \"%s\"},\n", a, b);
+            }
+        }
+        i = e + 1;
+    }
+    fprintf(f, "{0, 0}};\nconst size_t sou_fold_word_pair_count = %zu;\n\n", nseen);
+    free(seen);
+    free(rules);
+    return nseen;
+}
+
 static uint32_t encode(UChar32 c, const UChar *s, int32_t n)
 {
     uint32_t cps[64];
@@ -240,6 +335,9 @@ int main(int argc, char **argv)
     for (int c = 0; c < 0x10000; c++)
         fprintf(f, "%s0x%x,", c % 12 ? "" : "\n", simp[c]);
     fprintf(f, "\n};\n\n");
+    size_t npairs = write_word_pairs(f, simp);
+    fprintf(stderr, "sou-gen-fold-table: %zu word pairs from ICU's Traditional-Simplified "
+            "rules\n", npairs);
 
     /* Supplementary exceptions (generated after the BMP so pool offsets of
      * the BMP maps above are already final; the pool is written last). */

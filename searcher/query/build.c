@@ -356,6 +356,80 @@ done:
 }
 
 /* A word, chunk or phrase of body (prefix "") or title (prefix "S") text. */
+/* A CJK unit's other spellings under ICU's Traditional->Simplified word
+ * rules (sou_analyzer_word_pairs: the index folds 螢幕 per character to
+ * 萤幕, ICU writes 荧幕): up to MAX_WORD_MATCHES non-overlapping
+ * occurrences of either side of a pair in the folded unit, and every
+ * combination of swapping them, each built like the unit itself and ORed
+ * with it (q). */
+#define MAX_WORD_MATCHES 3
+
+static sou_query *with_word_variants(builder *b, const sou_qnode *n, sou_query *q,
+                                     const char *prefix, int weighted, int highlight)
+{
+    const char *const(*pairs)[2];
+    size_t npairs = sou_analyzer_word_pairs(&pairs);
+    size_t flen;
+    char *f = sou_analyzer_fold(b->an, n->text, n->len, &flen);
+    if (!f) return oom(b);
+    struct { size_t at, len; const char *to; } m[MAX_WORD_MATCHES];
+    size_t nm = 0;
+    for (size_t i = 0; i < flen && nm < MAX_WORD_MATCHES;) {
+        size_t best = 0;
+        const char *to = NULL;
+        for (size_t p = 0; p < npairs; p++)
+            for (int side = 0; side < 2; side++) {
+                size_t wl = strlen(pairs[p][side]);
+                if (wl > best && wl <= flen - i && memcmp(f + i, pairs[p][side], wl) == 0) {
+                    best = wl;
+                    to = pairs[p][!side];
+                }
+            }
+        if (best) {
+            m[nm].at = i;
+            m[nm].len = best;
+            m[nm++].to = to;
+            i += best;
+        } else {
+            i++;
+        }
+    }
+    sou_query *subs[1 << MAX_WORD_MATCHES];
+    size_t ns = 0;
+    subs[ns++] = q;
+    char *v = NULL;
+    for (unsigned mask = 1; mask < (1u << nm) && !b->rc; mask++) {
+        size_t cap = flen + 1;
+        for (size_t k = 0; k < nm; k++) cap += strlen(m[k].to);
+        char *nv = realloc(v, cap);
+        if (!nv) {
+            oom(b);
+            break;
+        }
+        v = nv;
+        size_t vl = 0, from = 0;
+        for (size_t k = 0; k < nm; k++) {
+            if (!(mask & (1u << k))) continue;
+            memcpy(v + vl, f + from, m[k].at - from);
+            vl += m[k].at - from;
+            size_t tl = strlen(m[k].to);
+            memcpy(v + vl, m[k].to, tl);
+            vl += tl;
+            from = m[k].at + m[k].len;
+        }
+        memcpy(v + vl, f + from, flen - from);
+        vl += flen - from;
+        b->nt = 0;   /* same query positions as the unit itself */
+        if (analyze(b, v, vl)) break;
+        sou_query *alt = b->nt ? build_cjk(b, prefix, weighted, highlight) : NULL;
+        if (alt) subs[ns++] = alt;
+    }
+    free(v);
+    free(f);
+    if (b->rc) return NULL;
+    return ns == 1 ? q : mkop(b, SOU_QOP_OR, subs, ns, 0);
+}
+
 static sou_query *build_text(builder *b, const sou_qnode *n, int field,
                              int weighted)
 {
@@ -364,7 +438,10 @@ static sou_query *build_text(builder *b, const sou_qnode *n, int field,
     if (analyze(b, n->text, n->len)) return NULL;
     if (b->nt == 0) return NULL;   /* punctuation only: nothing to match */
     for (size_t i = 0; i < b->nt; i++)
-        if (is_cjk(b->t[i].kind)) return build_cjk(b, prefix, weighted, highlight);
+        if (is_cjk(b->t[i].kind)) {
+            sou_query *q = build_cjk(b, prefix, weighted, highlight);
+            return q ? with_word_variants(b, n, q, prefix, weighted, highlight) : NULL;
+        }
     return build_latin(b, n, prefix, weighted, highlight);
 }
 

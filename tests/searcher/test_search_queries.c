@@ -26,6 +26,14 @@ static const struct {
                "mixed/tech.txt:1"},
     /* Simplified query finds Traditional passages; 网路 is not 网络 */
     {"网路设定", 0, "zh-tw/network.txt:0"},
+    /* ICU's word rules (螢幕 -> 荧幕, but 螢 -> 萤 per character): each
+     * spelling finds the others, only inside those words */
+    {"荧幕", 0, "zh-tw/words.txt:0 zh-cn/words.txt:0"},
+    {"螢幕", 0, "zh-tw/words.txt:0 zh-cn/words.txt:0"},
+    {"萤火虫", 0, "zh-cn/words.txt:2"},
+    {"沉默", 0, "zh-tw/words.txt:1"},
+    {"计划", 0, "zh-tw/words.txt:2 zh-cn/words.txt:1"},
+    {"计画书", 0, "zh-tw/words.txt:2"},
     {"设定", 0, "zh-tw/network.txt:0 zh-tw/network.txt:1 zh-tw/network.txt:3 zh-tw/network.txt:4"},
     {"为什么", 0, "zh-cn/network.txt:5 zh-tw/network.txt:4"},
     /* one character: every passage with it, both scripts */

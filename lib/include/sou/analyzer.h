@@ -122,6 +122,14 @@ int sou_analyzer_run(sou_analyzer *a, const char *text, size_t len,
  * Owned by the handle, valid until sou_analyzer_free. */
 const char *sou_analyzer_identity(const sou_analyzer *a);
 
+/* ICU's Traditional->Simplified transform converts some words differently
+ * from the character-level fold the analyzer uses (螢幕 -> 荧幕, yet
+ * 螢 -> 萤): the index holds 萤幕 and the query 荧幕 would miss it. Pair i
+ * is {the Traditional word folded per character, ICU's Simplified word
+ * folded}, both UTF-8 ("萤幕", "荧幕"); the searcher tries one for the other.
+ * Returns the number of pairs; *pairs points to static data. */
+size_t sou_analyzer_word_pairs(const char *const (**pairs)[2]);
+
 /* Fold text the way the analyzer does (NFKC case fold + T2S, invalid UTF-8
  * as U+FFFD) into a malloc'd NUL-terminated string the caller frees.
  * Used by snippets and tests; returns NULL on allocation failure. */
