@@ -355,7 +355,6 @@ done:
     return b->rc ? NULL : res;
 }
 
-/* A word, chunk or phrase of body (prefix "") or title (prefix "S") text. */
 /* A CJK unit's other spellings under ICU's Traditional->Simplified word
  * rules (sou_analyzer_word_pairs: the index folds 螢幕 per character to
  * 萤幕, ICU writes 荧幕): up to MAX_WORD_MATCHES non-overlapping
@@ -379,8 +378,10 @@ static sou_query *with_word_variants(builder *b, const sou_qnode *n, sou_query *
         const char *to = NULL;
         for (size_t p = 0; p < npairs; p++)
             for (int side = 0; side < 2; side++) {
-                size_t wl = strlen(pairs[p][side]);
-                if (wl > best && wl <= flen - i && memcmp(f + i, pairs[p][side], wl) == 0) {
+                const char *w = pairs[p][side];
+                size_t wl = 0;   /* common prefix of w and f + i */
+                while (w[wl] && i + wl < flen && w[wl] == f[i + wl]) wl++;
+                if (!w[wl] && wl > best) {
                     best = wl;
                     to = pairs[p][!side];
                 }
@@ -398,15 +399,12 @@ static sou_query *with_word_variants(builder *b, const sou_qnode *n, sou_query *
     size_t ns = 0;
     subs[ns++] = q;
     char *v = NULL;
-    for (unsigned mask = 1; mask < (1u << nm) && !b->rc; mask++) {
-        size_t cap = flen + 1;
+    if (nm) {
+        size_t cap = flen + 1;   /* the longest variant swaps every match */
         for (size_t k = 0; k < nm; k++) cap += strlen(m[k].to);
-        char *nv = realloc(v, cap);
-        if (!nv) {
-            oom(b);
-            break;
-        }
-        v = nv;
+        if (!(v = malloc(cap))) oom(b);
+    }
+    for (unsigned mask = 1; mask < (1u << nm) && !b->rc; mask++) {
         size_t vl = 0, from = 0;
         for (size_t k = 0; k < nm; k++) {
             if (!(mask & (1u << k))) continue;
@@ -430,6 +428,7 @@ static sou_query *with_word_variants(builder *b, const sou_qnode *n, sou_query *
     return ns == 1 ? q : mkop(b, SOU_QOP_OR, subs, ns, 0);
 }
 
+/* A word, chunk or phrase of body (prefix "") or title (prefix "S") text. */
 static sou_query *build_text(builder *b, const sou_qnode *n, int field,
                              int weighted)
 {
