@@ -128,6 +128,12 @@ static int32_t normalize(const UChar *in, int32_t n, UChar *out, int32_t cap)
     return r;
 }
 
+static int is_han(UChar32 c)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    return uscript_getScript(c, &st) == USCRIPT_HAN;
+}
+
 /* Traditional->Simplified on each Han code point of s (in place). */
 static int32_t t2s_chars(UChar *s, int32_t n, int32_t cap)
 {
@@ -137,12 +143,11 @@ static int32_t t2s_chars(UChar *s, int32_t n, int32_t cap)
         UChar32 c;
         int32_t start = i;
         U16_NEXT(s, i, n, c);
-        UErrorCode st = U_ZERO_ERROR;
-        if (uscript_getScript(c, &st) == USCRIPT_HAN) {
+        if (is_han(c)) {
             UChar buf[64];
             int32_t len = i - start, limit = len;
             memcpy(buf, s + start, (size_t)len * sizeof(UChar));
-            st = U_ZERO_ERROR;
+            UErrorCode st = U_ZERO_ERROR;
             utrans_transUChars(t2s, buf, &len, 64, 0, &limit, &st);
             if (U_FAILURE(st)) die("utrans_transUChars", st);
             memcpy(out + k, buf, (size_t)len * sizeof(UChar));
@@ -175,12 +180,6 @@ static int32_t fold(UChar32 c, int with_t2s, UChar *out, int32_t cap)
         r = m;
     }
     return r;
-}
-
-static int is_han(UChar32 c)
-{
-    UErrorCode st = U_ZERO_ERROR;
-    return uscript_getScript(c, &st) == USCRIPT_HAN;
 }
 
 /* Han code points of one side of a rule ("螢幕"); 0 if anything else. */
@@ -348,8 +347,7 @@ int main(int argc, char **argv)
         int bb = unorm2_hasBoundaryBefore(nfkc_cf, c);
         int32_t n = fold(c, 0, out, 256);
         int id1 = n == 2 && U16_IS_LEAD(out[0]) && U16_GET_SUPPLEMENTARY(out[0], out[1]) == c;
-        UErrorCode st2 = U_ZERO_ERROR;
-        int han = uscript_getScript(c, &st2) == USCRIPT_HAN;
+        int han = is_han(c);
         UChar out2[256];
         int32_t n2 = han ? fold(c, 1, out2, 256) : n;
         if (!han) memcpy(out2, out, (size_t)n * sizeof(UChar));

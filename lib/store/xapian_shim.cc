@@ -1116,12 +1116,12 @@ extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
         enq.set_weighting_scheme(Xapian::BM25Weight(params->k1, 0, 1, params->b,
                                                     params->min_normlen));
         if (params->collapse) enq.set_collapse_key(SOU_SLOT_SOURCE);
-        /* With a remote shard, each hit's record comes back as its sort key
-         * (sou/terms.h); locally sorting costs more than reading 10 values. */
         Xapian::doccount first = static_cast<Xapian::doccount>(
             params->offset > 0xffffffffu ? 0xffffffffu : params->offset);
         Xapian::doccount max = static_cast<Xapian::doccount>(
             params->limit > 0xffffffffu ? 0xffffffffu : params->limit);
+        /* With a remote shard, each hit's record comes back as its sort key
+         * (sou/terms.h); locally sorting costs more than reading 10 values. */
         bool remote = false;
         for (const shard &s : r->shards) remote = remote || (s.ok && shard_is_remote(s));
         remote = remote && max > 0;   /* counting only: no records to carry */

@@ -41,7 +41,8 @@ void sou_index_close(sou_index *ix)
     free(ix);
 }
 
-/* Reading the identity can meet a commit too: retried like a search. */
+/* Reading metadata (identity, format) can meet a commit too: retried like
+ * a search. */
 typedef struct meta_ctx {
     const char *key;
     char **out;
