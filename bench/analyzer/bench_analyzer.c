@@ -138,7 +138,7 @@ int main(int argc, char **argv)
             for_each_text(argv[i], add_text, &c);
         } else {
             size_t n;
-            char *b = read_file(argv[i], &n);
+            char *b = tl_read_file(argv[i], &n);
             if (!b) {
                 fprintf(stderr, "bench-analyzer: cannot read %s\n", argv[i]);
                 return 1;
@@ -147,7 +147,7 @@ int main(int argc, char **argv)
             free(b);
         }
     }
-    if (failures) return 1;
+    if (tl_failures) return 1;
     double best[4] = {1e30, 1e30, 1e30, 1e30};
     count ks, ki;
     uint64_t nb = 0, nx = 0;

@@ -24,7 +24,7 @@ static void compare(void *ctx, const char *s, size_t n)
         if (x->len != y->len || memcmp(x->term, y->term, x->len < 79 ? x->len : 79) ||
             x->pos != y->pos || x->start != y->start || x->end != y->end ||
             x->kind != y->kind || x->flags != y->flags) {
-            failures++;
+            tl_failures++;
             fprintf(stderr,
                     "fast/ICU differ at term %zu: fast \"%.*s\" pos %u [%zu,%zu) kind %d / "
                     "icu \"%.*s\" pos %u [%zu,%zu) kind %d\n  text: %.*s\n",
@@ -34,7 +34,7 @@ static void compare(void *ctx, const char *s, size_t n)
         }
     }
     if (lf.n != lr.n) {
-        failures++;
+        tl_failures++;
         fprintf(stderr, "fast/ICU term counts differ: %zu vs %zu\n  text: %.*s\n", lf.n, lr.n,
                 (int)(n < 300 ? n : 300), s);
     }
@@ -60,7 +60,7 @@ int main(int argc, char **argv)
         size_t before = ntexts;
         for_each_text(argv[i], compare, NULL);
         size_t n;
-        char *whole = read_file(argv[i], &n);
+        char *whole = tl_read_file(argv[i], &n);
         if (whole && n < (64u << 20)) compare(NULL, whole, n);
         free(whole);
         printf("%s: %zu texts compared\n", argv[i], ntexts - before);
@@ -98,10 +98,10 @@ int main(int argc, char **argv)
         }
         compare(NULL, buf, len);
     }
-    printf("%zu texts, %zu terms compared, %d failures\n", ntexts, nterms, failures);
+    printf("%zu texts, %zu terms compared, %d failures\n", ntexts, nterms, tl_failures);
     sou_analyzer_free(fast);
     sou_analyzer_free(ref);
     free(lf.v);
     free(lr.v);
-    return failures ? 1 : 0;
+    return tl_failures ? 1 : 0;
 }

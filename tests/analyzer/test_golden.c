@@ -251,7 +251,7 @@ int main(void)
         free(t.v);
         sou_analyzer_free(a);
     }
-    printf("%zu positional rows, %zu full rows, %d failures\n", npos, nfull, failures);
+    printf("%zu positional rows, %zu full rows, %d failures\n", npos, nfull, tl_failures);
     free(l.v);
-    return failures ? 1 : 0;
+    return tl_failures ? 1 : 0;
 }

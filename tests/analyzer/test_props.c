@@ -220,7 +220,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         for_each_text(argv[i], check_text, NULL);
         size_t n;
-        char *whole = read_file(argv[i], &n);
+        char *whole = tl_read_file(argv[i], &n);
         if (whole && n < (64u << 20)) {
             analyze(an, whole, n, &l1);
             check_basic(whole, n, &l1);
@@ -269,12 +269,12 @@ int main(int argc, char **argv)
     }
     printf("%zu texts checked, %zu Han runs found as bigram phrases, %zu T2S pairs (%zu chars "
            "kept: ICU round trip not identity), %d failures\n",
-           nchecked, nhan_runs, nt2s, nasym, failures);
+           nchecked, nhan_runs, nt2s, nasym, tl_failures);
     utrans_close(s2t);
     utrans_close(t2s);
     sou_analyzer_free(an);
     free(l1.v);
     free(l2.v);
     free(boundary);
-    return failures ? 1 : 0;
+    return tl_failures ? 1 : 0;
 }

@@ -1,26 +1,15 @@
-/* testutil.h - helpers shared by the analyzer tests: collecting terms,
- * reading files and JSON Lines corpus texts, tiny check macros. */
+/* testutil.h - helpers shared by the analyzer tests: collecting terms and
+ * reading JSON Lines corpus texts (CHECK and files: tests/support). */
 #ifndef SOU_TEST_ANALYZER_UTIL_H
 #define SOU_TEST_ANALYZER_UTIL_H
 
 #include "sou/analyzer.h"
 #include "sou/error.h"
+#include "testlib.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures;
-
-#define CHECK(cond, ...)                                                         \
-    do {                                                                         \
-        if (!(cond)) {                                                           \
-            failures++;                                                          \
-            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                        \
-            fputc('\n', stderr);                                                 \
-        }                                                                        \
-    } while (0)
 
 typedef struct tterm {
     char term[80];
@@ -65,25 +54,6 @@ static inline void analyze(sou_analyzer *a, const char *s, size_t n, tlist *out)
         fprintf(stderr, "sou_analyzer_run: %s\n", sou_strerror(rc));
         exit(1);
     }
-}
-
-static inline char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (!b || fread(b, 1, (size_t)n, f) != (size_t)n) {
-        fclose(f);
-        free(b);
-        return NULL;
-    }
-    fclose(f);
-    b[n] = 0;
-    *len = (size_t)n;
-    return b;
 }
 
 /* Decode the JSON string value of "text" in one JSON Lines record into a
@@ -143,10 +113,10 @@ static inline char *jsonl_text(const char *line, size_t n, size_t *out_len)
 static inline void for_each_text(const char *path, void (*fn)(void *, const char *, size_t), void *ctx)
 {
     size_t n;
-    char *b = read_file(path, &n);
+    char *b = tl_read_file(path, &n);
     if (!b) {
         fprintf(stderr, "cannot read %s\n", path);
-        failures++;
+        tl_failures++;
         return;
     }
     size_t pl = strlen(path);
