@@ -29,6 +29,11 @@
  *   index: 0.68 ms). Local searches do not sort: on the same index and
  *   query mix, sorting took p50 from 0.481 to 0.569 ms (compacted) and
  *   0.592 to 0.711 ms (2 shards), more than reading 10 values.
+ * - Local searches score term leaves with Bm25Source (bm25_source.h): the
+ *   same BM25 as Xapian's, from document lengths held in memory, because
+ *   reading each candidate's length from the index was 37% of query time.
+ *   sou_query keeps the recipe of every node so a search can rebuild the
+ *   query with those leaves; remote shards get Xapian's own query.
  * - sou_reader_wdf reads the document's termlist (skip_to) rather than the
  *   term's posting list: its cost is bounded by the passage size, and on a
  *   remote shard a posting list is fetched whole while a termlist is one
@@ -36,6 +41,8 @@
  */
 #include "sou/store.h"
 #include "sou/terms.h"
+
+#include "bm25_source.h"
 
 #include <xapian.h>
 
@@ -45,6 +52,7 @@
 #include <cstring>
 #include <deque>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <new>
 #include <stdexcept>
@@ -519,8 +527,18 @@ extern "C" int sou_compact(const char *const *srcs, size_t n, const char *dest,
 /* ======================================================================= */
 /* queries                                                                 */
 
+/* A query node keeps Xapian's own query (q: what sou_query_describe shows
+ * and remote shards run) and the recipe it was built from, so that a local
+ * search can rebuild it with Bm25Source leaves (bm25_source.h). */
 struct sou_query {
+    enum kind_t { TERM, OP, SCALE, OTHER };
     Xapian::Query q;
+    kind_t kind = OTHER;
+    std::string term;                      /* TERM */
+    uint32_t wqf = 1;                      /* TERM */
+    sou_qop op = SOU_QOP_AND;              /* OP */
+    std::vector<const sou_query *> subs;   /* OP; SCALE: subs[0] */
+    double factor = 1;                     /* SCALE */
 };
 
 struct sou_qpool {
@@ -531,7 +549,8 @@ namespace {
 
 sou_query *pool_add(sou_qpool *p, Xapian::Query &&q)
 {
-    p->nodes.push_back(sou_query{std::move(q)});
+    p->nodes.emplace_back();
+    p->nodes.back().q = std::move(q);
     return &p->nodes.back();
 }
 
@@ -563,8 +582,12 @@ extern "C" sou_query *sou_query_term(sou_qpool *p, const char *term,
 {
     if (!p || (!term && len)) return nullptr;
     return guard_query([&] {
-        return pool_add(p, Xapian::Query(std::string(term ? term : "", len),
-                                         wqf, pos));
+        sou_query *n = pool_add(p, Xapian::Query(std::string(term ? term : "", len),
+                                                 wqf, pos));
+        n->kind = sou_query::TERM;
+        n->term.assign(term ? term : "", len);
+        n->wqf = wqf;
+        return n;
     });
 }
 
@@ -590,8 +613,12 @@ extern "C" sou_query *sou_query_op(sou_qpool *p, sou_qop op,
         std::vector<Xapian::Query> v;
         v.reserve(n);
         for (size_t i = 0; i < n; i++) v.push_back(subs[i]->q);
-        return pool_add(p, Xapian::Query(xop, v.begin(), v.end(),
-                                         op == SOU_QOP_PHRASE ? window : 0));
+        sou_query *node = pool_add(p, Xapian::Query(xop, v.begin(), v.end(),
+                                                    op == SOU_QOP_PHRASE ? window : 0));
+        node->kind = sou_query::OP;
+        node->op = op;
+        node->subs.assign(subs, subs + n);
+        return node;
     });
 }
 
@@ -624,8 +651,12 @@ extern "C" sou_query *sou_query_scale(sou_qpool *p, sou_query *q, double factor)
 {
     if (!p || !q) return nullptr;
     return guard_query([&] {
-        return pool_add(p, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q->q,
-                                         factor));
+        sou_query *n = pool_add(p, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q->q,
+                                                 factor));
+        n->kind = sou_query::SCALE;
+        n->subs.push_back(q);
+        n->factor = factor;
+        return n;
     });
 }
 
@@ -822,6 +853,7 @@ struct sou_reader {
     sou_reader_options opts{};
     Xapian::Database combined;
     size_t n_ok = 0;
+    sou_store::sou_norms norms;   /* document lengths; cleared on every reopen */
 };
 
 namespace {
@@ -867,6 +899,7 @@ void rebuild_combined(sou_reader &r)
         }
     r.combined = all;
     r.n_ok = n;
+    r.norms.clear();   /* a reopened shard may be at a new revision */
 }
 
 /* Try to open shard s; on failure fill err (naming the shard). */
@@ -1102,6 +1135,113 @@ extern "C" void sou_hits_free(sou_hits *h)
     h->n = 0;
 }
 
+namespace {
+
+/* The document lengths of every open shard, once per reader generation;
+ * not usable (Xapian's own leaves then) when a shard is remote. */
+const sou_store::sou_norms &reader_norms(sou_reader &r)
+{
+    if (!r.norms.built) {
+        std::vector<Xapian::Database> dbs;
+        bool local = true;
+        for (const shard &s : r.shards)
+            if (s.ok) {
+                local = local && !shard_is_remote(s);
+                dbs.push_back(s.db);
+            }
+        if (local) {
+            r.norms.build(dbs);
+        } else {
+            r.norms.clear();
+            r.norms.built = true;
+        }
+    }
+    return r.norms;
+}
+
+struct fast_ctx {
+    const sou_store::sou_norms *norms;
+    const Xapian::Database &db;
+    const sou_search_params &p;
+    Xapian::doccount collection_size;
+    double average_length;
+    std::map<std::string, Xapian::doccount> tf;
+};
+
+Xapian::Query scaled(const Xapian::Query &q, double factor)
+{
+    return factor == 1.0 ? q : Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, factor);
+}
+
+bool is_term_leaf(const sou_query *n)
+{
+    return n->kind == sou_query::TERM && !n->term.empty();
+}
+
+/* q rebuilt with a Bm25Source for every weighted term leaf; scale factors
+ * are carried down into the leaves the way Xapian carries them (outer
+ * factor times inner). A phrase keeps Xapian's phrase as a filter and takes
+ * its weight from its terms' sources: Xapian's phrase weight is the sum of
+ * its terms' weights. Wildcards, match-all and synonyms stay Xapian's. */
+Xapian::Query fast_query(const sou_query *n, double factor, fast_ctx &cx)
+{
+    if (factor == 0.0) return scaled(n->q, 0.0);
+    switch (n->kind) {
+    case sou_query::TERM: {
+        if (n->term.empty()) break;
+        auto it = cx.tf.find(n->term);
+        if (it == cx.tf.end())
+            it = cx.tf.emplace(n->term, cx.db.get_termfreq(n->term)).first;
+        sou_store::bm25_term t = sou_store::bm25_term_make(
+            n->term, cx.collection_size, it->second, cx.average_length, n->wqf,
+            factor, cx.p.k1, cx.p.b, cx.p.min_normlen);
+        return Xapian::Query((new sou_store::Bm25Source(cx.norms, t))->release());
+    }
+    case sou_query::SCALE:
+        return fast_query(n->subs[0], factor * n->factor, cx);
+    case sou_query::OP: {
+        std::vector<Xapian::Query> v;
+        v.reserve(n->subs.size());
+        switch (n->op) {
+        case SOU_QOP_AND:
+        case SOU_QOP_OR:
+        case SOU_QOP_AND_MAYBE:
+            for (const sou_query *c : n->subs) v.push_back(fast_query(c, factor, cx));
+            break;
+        case SOU_QOP_FILTER:
+        case SOU_QOP_AND_NOT:   /* only the first sub is weighted */
+            for (size_t i = 0; i < n->subs.size(); i++)
+                v.push_back(i ? n->subs[i]->q : fast_query(n->subs[i], factor, cx));
+            break;
+        case SOU_QOP_PHRASE: {
+            for (const sou_query *c : n->subs)
+                if (!is_term_leaf(c)) return scaled(n->q, factor);
+            for (const sou_query *c : n->subs) v.push_back(fast_query(c, factor, cx));
+            return Xapian::Query(Xapian::Query::OP_FILTER,
+                                 Xapian::Query(Xapian::Query::OP_AND, v.begin(), v.end()),
+                                 n->q);
+        }
+        default:
+            return scaled(n->q, factor);
+        }
+        Xapian::Query::op xop = Xapian::Query::OP_AND;
+        switch (n->op) {
+        case SOU_QOP_OR: xop = Xapian::Query::OP_OR; break;
+        case SOU_QOP_AND_MAYBE: xop = Xapian::Query::OP_AND_MAYBE; break;
+        case SOU_QOP_FILTER: xop = Xapian::Query::OP_FILTER; break;
+        case SOU_QOP_AND_NOT: xop = Xapian::Query::OP_AND_NOT; break;
+        default: break;
+        }
+        return Xapian::Query(xop, v.begin(), v.end());
+    }
+    case sou_query::OTHER:
+        break;
+    }
+    return scaled(n->q, factor);
+}
+
+} // namespace
+
 extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
                                  const sou_search_params *params, sou_hits *out,
                                  sou_error *err)
@@ -1111,8 +1251,21 @@ extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
     std::memset(out, 0, sizeof *out);
     int rc = reader_guard(r, err, "searching", [&]() -> int {
         sou_hits_free(out);
+        /* With a remote shard, each hit's record comes back as its sort key
+         * (sou/terms.h); locally sorting costs more than reading 10 values. */
+        bool remote = false;
+        for (const shard &s : r->shards) remote = remote || (s.ok && shard_is_remote(s));
         Xapian::Enquire enq(r->combined);
-        enq.set_query(q->q);
+        const sou_store::sou_norms *norms =
+            remote || params->xapian_weights ? nullptr : &reader_norms(*r);
+        if (norms && norms->usable) {
+            fast_ctx cx{norms, r->combined, *params, r->combined.get_doccount(),
+                        r->combined.get_avlength(), {}};
+            enq.set_query(fast_query(q, 1.0, cx));
+            out->lengths_in_memory = 1;
+        } else {
+            enq.set_query(q->q);
+        }
         enq.set_weighting_scheme(Xapian::BM25Weight(params->k1, 0, 1, params->b,
                                                     params->min_normlen));
         if (params->collapse) enq.set_collapse_key(SOU_SLOT_SOURCE);
@@ -1120,10 +1273,6 @@ extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
             params->offset > 0xffffffffu ? 0xffffffffu : params->offset);
         Xapian::doccount max = static_cast<Xapian::doccount>(
             params->limit > 0xffffffffu ? 0xffffffffu : params->limit);
-        /* With a remote shard, each hit's record comes back as its sort key
-         * (sou/terms.h); locally sorting costs more than reading 10 values. */
-        bool remote = false;
-        for (const shard &s : r->shards) remote = remote || (s.ok && shard_is_remote(s));
         remote = remote && max > 0;   /* counting only: no records to carry */
         if (remote) enq.set_sort_by_relevance_then_value(SOU_SLOT_RECORD, false);
         Xapian::doccount check = static_cast<Xapian::doccount>(

@@ -161,6 +161,11 @@ typedef struct sou_search_params {
      * from xapian-tcpsrv on loopback took about 2x as long with lengths);
      * set this unless the caller shows doclen (e.g. for explain). */
     int skip_doclen;
+    /* 1: score with Xapian's BM25Weight leaves, which read each candidate's
+     * length from the index. 0 (default): local shards score term leaves
+     * from lengths held in memory (same scores, see lib/store/bm25_source.h);
+     * remote shards always use Xapian's leaves. */
+    int xapian_weights;
 } sou_search_params;
 
 typedef struct sou_hit {
@@ -173,6 +178,7 @@ typedef struct sou_hit {
 typedef struct sou_hits {
     sou_hit *hits; size_t n;
     uint64_t matches_estimated, matches_lower, matches_upper;
+    int lengths_in_memory;   /* 1: term leaves scored from in-memory lengths */
 } sou_hits;
 
 int sou_reader_search(sou_reader *r, const sou_query *q,

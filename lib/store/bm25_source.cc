@@ -1,0 +1,124 @@
+/* bm25_source.cc - BM25 over in-memory document lengths (bm25_source.h). */
+#include "bm25_source.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sou_store {
+
+void sou_norms::build(const std::vector<Xapian::Database> &dbs)
+{
+    clear();
+    built = true;
+    for (const Xapian::Database &db : dbs) {
+        if (db.internal.size() != 1) return;   /* not one database: unusable */
+        shard_norms s;
+        s.key = db.internal[0].get();
+        s.db = db;
+        s.len.assign(static_cast<size_t>(db.get_lastdocid()) + 1, 0xffff);
+        /* The all-documents list of a glass shard is its length list: one
+         * sequential pass, no per-document lookups. */
+        for (Xapian::PostingIterator it = db.postlist_begin(std::string());
+             it != db.postlist_end(std::string()); ++it) {
+            Xapian::docid did = *it;
+            if (did >= s.len.size()) continue;
+            Xapian::termcount l = it.get_doclength();
+            s.len[did] = static_cast<uint16_t>(l < 0xffff ? l : 0xffff);
+        }
+        shards.push_back(std::move(s));
+    }
+    usable = true;
+}
+
+const shard_norms *sou_norms::find(const Xapian::Database &db) const
+{
+    if (!usable || db.internal.size() != 1) return nullptr;
+    for (const shard_norms &s : shards)
+        if (s.key == db.internal[0].get()) return &s;
+    return nullptr;
+}
+
+bm25_term bm25_term_make(const std::string &term, Xapian::doccount collection_size,
+                         Xapian::doccount tf, double average_length,
+                         Xapian::termcount wqf, double factor, double k1,
+                         double b, double min_normlen)
+{
+    /* BM25Weight::init(factor), no relevance set, k2 = 0, k3 = 1. */
+    const double k3 = 1;
+    double tw = (collection_size - tf + 0.5) / (tf + 0.5);
+    if (tw < 2) tw = tw * 0.5 + 1;
+    double termweight = std::log(tw) * factor;
+    double wqf_double = wqf;
+    termweight *= (k3 + 1) * wqf_double / (k3 + wqf_double);
+    termweight *= (k1 + 1);
+    double len_factor = 0;
+    if (!(b == 0 || k1 == 0)) {
+        len_factor = average_length;
+        if (len_factor != 0) len_factor = 1 / len_factor;
+    }
+    return bm25_term{term, termweight, k1, b, min_normlen, len_factor};
+}
+
+void Bm25Source::init(const Xapian::Database &db)
+{
+    db_ = db;
+    const shard_norms *s = norms_ ? norms_->find(db) : nullptr;
+    len_ = s ? s->len.data() : nullptr;
+    nlen_ = s ? s->len.size() : 0;
+    it_ = db.postlist_begin(t_.term);
+    started_ = false;
+    tf_ = db.get_termfreq(t_.term);
+    if (tf_ == 0) {
+        set_maxweight(0);
+        return;
+    }
+    /* BM25Weight::get_maxpart(). */
+    double denom = t_.k1;
+    Xapian::termcount wdf_max = db.get_wdf_upper_bound(t_.term);
+    if (t_.k1 != 0.0 && t_.b != 0.0) {
+        double normlen_lb = std::max(std::max(wdf_max, db.get_doclength_lower_bound()) *
+                                         t_.len_factor,
+                                     t_.min_normlen);
+        denom *= (normlen_lb * t_.b + (1 - t_.b));
+    }
+    denom += wdf_max;
+    set_maxweight(denom > 0 ? t_.termweight * (wdf_max / denom) : 0);
+}
+
+double Bm25Source::get_weight() const
+{
+    /* BM25Weight::get_sumpart(wdf, len). */
+    Xapian::docid did = *it_;
+    Xapian::termcount len = did < nlen_ ? len_[did] : 0xffff;
+    if (len == 0xffff) len = db_.get_doclength(did);
+    Xapian::termcount wdf = it_.get_wdf();
+    double normlen = std::max(len * t_.len_factor, t_.min_normlen);
+    double wdf_double = wdf;
+    double denom = t_.k1 * (normlen * t_.b + (1 - t_.b)) + wdf_double;
+    return t_.termweight * (wdf_double / denom);
+}
+
+void Bm25Source::next(double)
+{
+    if (started_) ++it_;
+    started_ = true;
+}
+
+void Bm25Source::skip_to(Xapian::docid did, double)
+{
+    started_ = true;
+    if (it_ != Xapian::PostingIterator()) it_.skip_to(did);
+}
+
+bool Bm25Source::check(Xapian::docid did, double min_wt)
+{
+    skip_to(did, min_wt);
+    return true;
+}
+
+std::string Bm25Source::get_description() const
+{
+    return "sou::Bm25Source(" + t_.term + ")";
+}
+
+} // namespace sou_store

@@ -1,0 +1,96 @@
+/* bm25_source.h - BM25 over in-memory document lengths (C++, the store's
+ * private half; sou/store.h is the public C side).
+ *
+ * Why: with Xapian's own BM25Weight, every candidate document's length is
+ * read from the shard's document-length list, a chunked varint stream that
+ * Xapian scans forward entry by entry (GlassPostList::jump_to). perf on the
+ * full bench (1.05M passages, compacted, 330 queries) put 37% of all query
+ * time there. Lucene keeps one "norm" per document in memory instead; so do
+ * we: sou_norms holds every local shard's document lengths (2 bytes each,
+ * loaded once per reader generation), and Bm25Source is a leaf that walks a
+ * term's posting list and scores each posting with exactly Xapian's
+ * BM25Weight formula (weight/bm25weight.cc in xapian-core 1.4: the same
+ * operations in the same order, so scores are bit-identical).
+ *
+ * A posting source cannot be a phrase's subquery (it has no positions) and
+ * xapian-tcpsrv cannot rebuild it, so the query builder uses it only for
+ * weighted term leaves on local shards; everything else keeps Xapian's
+ * leaves (sou_query_xapian_fast in xapian_shim.cc).
+ */
+#ifndef SOU_BM25_SOURCE_H
+#define SOU_BM25_SOURCE_H
+
+#include <xapian.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sou_store {
+
+/* Document lengths of one shard, indexed by docid; 0xffff means "look it
+ * up" (a length of 65535 or more, or a docid past the end). */
+struct shard_norms {
+    const Xapian::Database::Internal *key = nullptr;   /* the shard's database */
+    Xapian::Database db;
+    std::vector<uint16_t> len;
+};
+
+/* Every shard of a reader. Built only when each open shard is one local
+ * database; otherwise usable is false and searches use Xapian's leaves. */
+struct sou_norms {
+    bool built = false;
+    bool usable = false;
+    std::vector<shard_norms> shards;
+    /* Load the lengths of every shard in dbs (each must be a single local
+     * database); throws Xapian errors. */
+    void build(const std::vector<Xapian::Database> &dbs);
+    void clear() { built = usable = false; shards.clear(); }
+    const shard_norms *find(const Xapian::Database &db) const;
+};
+
+/* What a leaf needs to score one term like Xapian::BM25Weight(k1, 0, 1, b,
+ * min_normlen) with the collection statistics of the whole reader. */
+struct bm25_term {
+    std::string term;
+    double termweight;   /* log(idf) * factor * wqf part * (k1 + 1), as Xapian */
+    double k1, b, min_normlen, len_factor;
+};
+
+/* termweight and len_factor exactly as BM25Weight::init(factor) computes
+ * them (no relevance set; k2 = 0, k3 = 1). */
+bm25_term bm25_term_make(const std::string &term, Xapian::doccount collection_size,
+                         Xapian::doccount termfreq, double average_length,
+                         Xapian::termcount wqf, double factor, double k1,
+                         double b, double min_normlen);
+
+class Bm25Source : public Xapian::PostingSource {
+  public:
+    Bm25Source(const sou_norms *norms, const bm25_term &t) : norms_(norms), t_(t) {}
+    Xapian::doccount get_termfreq_min() const override { return tf_; }
+    Xapian::doccount get_termfreq_est() const override { return tf_; }
+    Xapian::doccount get_termfreq_max() const override { return tf_; }
+    double get_weight() const override;
+    Xapian::docid get_docid() const override { return *it_; }
+    void next(double) override;
+    void skip_to(Xapian::docid did, double) override;
+    bool check(Xapian::docid did, double) override;
+    bool at_end() const override { return started_ && it_ == Xapian::PostingIterator(); }
+    Bm25Source *clone() const override { return new Bm25Source(norms_, t_); }
+    void init(const Xapian::Database &db) override;
+    std::string get_description() const override;
+
+  private:
+    const sou_norms *norms_;
+    bm25_term t_;
+    Xapian::Database db_;
+    Xapian::PostingIterator it_;
+    const uint16_t *len_ = nullptr;
+    size_t nlen_ = 0;
+    Xapian::doccount tf_ = 0;
+    bool started_ = false;
+};
+
+} // namespace sou_store
+
+#endif

@@ -1,0 +1,128 @@
+/* test_search_weights.c - white-box: local searches score term leaves from
+ * in-memory document lengths (lib/store/bm25_source.h); Xapian's own
+ * BM25Weight is the oracle. For every query, both ways must return the same
+ * passages in the same order with the same scores (the source replays
+ * Xapian's arithmetic, so equal to the last bit is expected; 1e-12 relative
+ * is allowed), with and without collapse, and the in-memory way must really
+ * have been used.
+ *
+ * Queries: a hand list that uses every operator the builder emits (AND, OR,
+ * NOT, AND_MAYBE from dictionary words and title boosts, FILTER from
+ * title:/source:, phrases, wildcards, scale weights), plus 1-4 character
+ * substrings and words cut from the index's own passages.
+ *
+ * usage: test_search_weights INDEX_DIR
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "search_internal.h"
+#include "sou/record.h"
+#include "sou/terms.h"
+#include "test_util.h"
+
+static size_t compared, with_hits;
+
+static void compare(sou_index *ix, const char *text, unsigned flags, int collapse)
+{
+    sou_error err = {0};
+    sou_search_query *q;
+    int rc = sou_search_query_parse(ix, text, strlen(text), flags, &q, &err);
+    CHECK(rc == 0, "parse '%s': %s", text, err.msg);
+    if (rc) return;
+    if (!q->root) {
+        sou_search_query_free(q);
+        return;
+    }
+    sou_search_params p = {.limit = 200, .collapse = collapse, .k1 = 1.2, .b = 0.75,
+                           .check_at_least = 200, .skip_doclen = 1};
+    sou_hits mem = {0}, xap = {0};
+    rc = sou_reader_search(ix->reader, q->root, &p, &mem, &err);
+    CHECK(rc == 0, "search '%s': %s", text, err.msg);
+    p.xapian_weights = 1;
+    rc = sou_reader_search(ix->reader, q->root, &p, &xap, &err);
+    CHECK(rc == 0, "search '%s' (Xapian weights): %s", text, err.msg);
+    CHECK(mem.lengths_in_memory == 1 && xap.lengths_in_memory == 0,
+          "'%s': in-memory lengths used %d / %d", text, mem.lengths_in_memory,
+          xap.lengths_in_memory);
+    CHECK(mem.n == xap.n && mem.matches_estimated == xap.matches_estimated,
+          "'%s' collapse %d: %zu hits (estimate %llu) vs Xapian's %zu (%llu)", text,
+          collapse, mem.n, (unsigned long long)mem.matches_estimated, xap.n,
+          (unsigned long long)xap.matches_estimated);
+    for (size_t i = 0; i < mem.n && i < xap.n; i++) {
+        double a = mem.hits[i].score, b = xap.hits[i].score;
+        int same = mem.hits[i].docid == xap.hits[i].docid &&
+                   fabs(a - b) <= 1e-12 * fabs(b);
+        CHECK(same, "'%s' collapse %d rank %zu: docid %u score %.17g vs Xapian's "
+              "docid %u score %.17g", text, collapse, i, mem.hits[i].docid, a,
+              xap.hits[i].docid, b);
+        if (!same) break;
+    }
+    compared++;
+    if (xap.n) with_hits++;
+    sou_hits_free(&mem);
+    sou_hits_free(&xap);
+    sou_search_query_free(q);
+}
+
+static const char *const hand[] = {
+    "网络", "网络安全", "网络 安全", "网络 OR 配置", "网络 -安全", "网络 NOT 安全",
+    "\"网络 配置\"", "\"network configuration\"", "network", "configuring",
+    "configur*", "net*", "网* 配置", "title:网络", "title:JIS", "source:sample 网络",
+    "source:050_manpage_zh_cn_ssh.1.txt ssh", "ssh OR (网络 AND 配置)",
+    "(ssh OR 网络) -配置", "+ssh 连接", "ＵＳＢ", "USB", "JIS 函数", "恐怖主义",
+    "反恐怖主义办公室", "全球反恐战略", "網絡", "設定 網路", "interface eth0",
+    "the", "a", "的", "了", "是 的", "unknownword", "不存在的词组合",
+    "\"ssh -l\"", "DHCP 地址", "ip addr", "联合国 OR United", "help 帮助",
+};
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) return 2;
+    sou_index *ix = t_open(argv[1]);
+    for (size_t i = 0; i < sizeof hand / sizeof hand[0]; i++)
+        for (int c = 0; c <= 1; c++) compare(ix, hand[i], 0, c);
+
+    /* Queries cut from the passages themselves: every passage gives a
+     * 1-4 character piece at a varying offset (whole UTF-8 characters). */
+    sou_error err = {0};
+    sou_qpool *pool;
+    CHECK(sou_qpool_new(&pool) == 0, "qpool");
+    sou_search_params all = {.limit = 100000, .k1 = 1.2, .b = 0.75, .skip_doclen = 1,
+                             .xapian_weights = 1};
+    sou_hits hits = {0};
+    int rc = sou_reader_search(ix->reader, sou_query_all(pool), &all, &hits, &err);
+    CHECK(rc == 0 && hits.n > 100, "all passages: rc %d, %zu", rc, hits.n);
+    size_t cut = 0;
+    for (size_t i = 0; i < hits.n; i++) {
+        sou_record rec;
+        if (sou_record_decode(hits.hits[i].data, hits.hits[i].data_len, &rec) != 0)
+            continue;
+        size_t nchars = 1 + (i / 2) % 4, start = 0, k = 0;
+        for (size_t skip = i % 5; skip > 0 && start < rec.text_len; skip--)
+            do start++; while (start < rec.text_len &&
+                               ((unsigned char)rec.text[start] & 0xc0) == 0x80);
+        size_t end = start;
+        while (end < rec.text_len && k < nchars) {
+            do end++; while (end < rec.text_len &&
+                             ((unsigned char)rec.text[end] & 0xc0) == 0x80);
+            k++;
+        }
+        if (end <= start) continue;
+        char text[64];
+        size_t n = end - start < sizeof text - 1 ? end - start : sizeof text - 1;
+        memcpy(text, rec.text + start, n);
+        text[n] = 0;
+        compare(ix, text, SOU_QUERY_LENIENT, (int)(i & 1));
+        cut++;
+    }
+    sou_hits_free(&hits);
+    sou_qpool_free(pool);
+    CHECK(cut >= 50 && with_hits >= 100, "%zu cut queries, %zu of %zu queries had hits",
+          cut, with_hits, compared);
+    printf("%zu queries compared (%zu with hits)\n", compared, with_hits);
+    sou_index_close(ix);
+    printf("%d checks, %d failures\n", tl_checks, tl_failures);
+    return tl_failures ? 1 : 0;
+}
