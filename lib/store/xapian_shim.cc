@@ -32,6 +32,8 @@
  * - Local searches score term leaves with Bm25Source (bm25_source.h): the
  *   same BM25 as Xapian's, from document lengths held in memory, because
  *   reading each candidate's length from the index was 37% of query time.
+ *   A reader loads the lengths at its second search (one pass, ~45 ms per
+ *   million passages), so a one-query reader does not pay for them.
  *   sou_query keeps the recipe of every node so a search can rebuild the
  *   query with those leaves; remote shards get Xapian's own query.
  * - sou_reader_wdf reads the document's termlist (skip_to) rather than the
@@ -854,6 +856,7 @@ struct sou_reader {
     Xapian::Database combined;
     size_t n_ok = 0;
     sou_store::sou_norms norms;   /* document lengths; cleared on every reopen */
+    uint64_t searches = 0;        /* sou_reader_search calls so far */
 };
 
 namespace {
@@ -1249,6 +1252,7 @@ extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
     if (!r || !q || !params || !out)
         return sou_error_set(err, SOU_EINVAL, "sou_reader_search: NULL argument");
     std::memset(out, 0, sizeof *out);
+    r->searches++;
     int rc = reader_guard(r, err, "searching", [&]() -> int {
         sou_hits_free(out);
         /* With a remote shard, each hit's record comes back as its sort key
@@ -1256,8 +1260,11 @@ extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
         bool remote = false;
         for (const shard &s : r->shards) remote = remote || (s.ok && shard_is_remote(s));
         Xapian::Enquire enq(r->combined);
+        /* Loading the lengths costs about 45 ms per million passages, so a
+         * reader that answers one query (sou-search QUERY) does not. */
         const sou_store::sou_norms *norms =
-            remote || params->xapian_weights ? nullptr : &reader_norms(*r);
+            remote || params->xapian_weights || (r->searches < 2 && !r->norms.built)
+                ? nullptr : &reader_norms(*r);
         if (norms && norms->usable) {
             fast_ctx cx{norms, r->combined, *params, r->combined.get_doccount(),
                         r->combined.get_avlength(), {}};
