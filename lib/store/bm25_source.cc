@@ -30,12 +30,31 @@ void sou_norms::build(const std::vector<Xapian::Database> &dbs)
     usable = true;
 }
 
-const shard_norms *sou_norms::find(const Xapian::Database &db) const
+const shard_norms *sou_norms::find(const Xapian::Database &db, size_t *index) const
 {
     if (!usable || db.internal.size() != 1) return nullptr;
-    for (const shard_norms &s : shards)
-        if (s.key == db.internal[0].get()) return &s;
+    for (size_t i = 0; i < shards.size(); i++)
+        if (shards[i].key == db.internal[0].get()) {
+            *index = i;
+            return &shards[i];
+        }
     return nullptr;
+}
+
+Xapian::doccount bm25_shard_stats(const sou_norms &norms, const std::string &term,
+                                  std::vector<Xapian::doccount> &tf,
+                                  std::vector<Xapian::termcount> &wdf_max)
+{
+    Xapian::doccount sum = 0;
+    tf.resize(norms.shards.size());
+    wdf_max.resize(norms.shards.size());
+    for (size_t i = 0; i < norms.shards.size(); i++) {
+        const Xapian::Database &db = norms.shards[i].db;
+        tf[i] = db.get_termfreq(term);
+        wdf_max[i] = tf[i] ? db.get_wdf_upper_bound(term) : 0;
+        sum += tf[i];
+    }
+    return sum;
 }
 
 bm25_term bm25_term_make(const std::string &term, Xapian::doccount collection_size,
@@ -56,25 +75,29 @@ bm25_term bm25_term_make(const std::string &term, Xapian::doccount collection_si
         len_factor = average_length;
         if (len_factor != 0) len_factor = 1 / len_factor;
     }
-    return bm25_term{term, termweight, k1, b, min_normlen, len_factor};
+    return bm25_term{term, termweight, k1, b, min_normlen, len_factor, {}, {}};
 }
 
 void Bm25Source::init(const Xapian::Database &db)
 {
     db_ = db;
-    const shard_norms *s = norms_ ? norms_->find(db) : nullptr;
+    size_t k = 0;
+    const shard_norms *s = norms_ ? norms_->find(db, &k) : nullptr;
     len_ = s ? s->len.data() : nullptr;
     nlen_ = s ? s->len.size() : 0;
-    it_ = db.postlist_begin(t_.term);
     started_ = false;
-    tf_ = db.get_termfreq(t_.term);
+    bool have_stats = s && k < t_.shard_tf.size();
+    tf_ = have_stats ? t_.shard_tf[k] : db.get_termfreq(t_.term);
     if (tf_ == 0) {
+        it_ = Xapian::PostingIterator();   /* at end after the first next() */
         set_maxweight(0);
         return;
     }
+    it_ = db.postlist_begin(t_.term);
     /* BM25Weight::get_maxpart(). */
     double denom = t_.k1;
-    Xapian::termcount wdf_max = db.get_wdf_upper_bound(t_.term);
+    Xapian::termcount wdf_max =
+        have_stats ? t_.shard_wdf_max[k] : db.get_wdf_upper_bound(t_.term);
     if (t_.k1 != 0.0 && t_.b != 0.0) {
         double normlen_lb = std::max(std::max(wdf_max, db.get_doclength_lower_bound()) *
                                          t_.len_factor,
@@ -100,7 +123,7 @@ double Bm25Source::get_weight() const
 
 void Bm25Source::next(double)
 {
-    if (started_) ++it_;
+    if (started_ && it_ != Xapian::PostingIterator()) ++it_;
     started_ = true;
 }
 

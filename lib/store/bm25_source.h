@@ -46,7 +46,8 @@ struct sou_norms {
      * database); throws Xapian errors. */
     void build(const std::vector<Xapian::Database> &dbs);
     void clear() { built = usable = false; shards.clear(); }
-    const shard_norms *find(const Xapian::Database &db) const;
+    /* The entry for db, or NULL; *index gets its position in shards. */
+    const shard_norms *find(const Xapian::Database &db, size_t *index) const;
 };
 
 /* What a leaf needs to score one term like Xapian::BM25Weight(k1, 0, 1, b,
@@ -55,7 +56,18 @@ struct bm25_term {
     std::string term;
     double termweight;   /* log(idf) * factor * wqf part * (k1 + 1), as Xapian */
     double k1, b, min_normlen, len_factor;
+    /* Per shard of sou_norms (same order): termfreq and wdf upper bound,
+     * read once per search so init() needs no B-tree lookup of its own. */
+    std::vector<Xapian::doccount> shard_tf;
+    std::vector<Xapian::termcount> shard_wdf_max;
 };
+
+/* The term's termfreq and wdf upper bound in every shard of norms (one
+ * B-tree lookup per shard: the second reads the same entry). Returns the
+ * sum of the termfreqs, which is the reader's termfreq. */
+Xapian::doccount bm25_shard_stats(const sou_norms &norms, const std::string &term,
+                                  std::vector<Xapian::doccount> &tf,
+                                  std::vector<Xapian::termcount> &wdf_max);
 
 /* termweight and len_factor exactly as BM25Weight::init(factor) computes
  * them (no relevance set; k2 = 0, k3 = 1). */

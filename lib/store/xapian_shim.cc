@@ -48,6 +48,7 @@
 
 #include <xapian.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -1164,11 +1165,15 @@ const sou_store::sou_norms &reader_norms(sou_reader &r)
 
 struct fast_ctx {
     const sou_store::sou_norms *norms;
-    const Xapian::Database &db;
     const sou_search_params &p;
     Xapian::doccount collection_size;
     double average_length;
-    std::map<std::string, Xapian::doccount> tf;
+    struct stats {
+        Xapian::doccount tf;
+        std::vector<Xapian::doccount> shard_tf;
+        std::vector<Xapian::termcount> shard_wdf_max;
+    };
+    std::map<std::string, stats> terms;
 };
 
 Xapian::Query scaled(const Xapian::Query &q, double factor)
@@ -1192,12 +1197,18 @@ Xapian::Query fast_query(const sou_query *n, double factor, fast_ctx &cx)
     switch (n->kind) {
     case sou_query::TERM: {
         if (n->term.empty()) break;
-        auto it = cx.tf.find(n->term);
-        if (it == cx.tf.end())
-            it = cx.tf.emplace(n->term, cx.db.get_termfreq(n->term)).first;
+        auto it = cx.terms.find(n->term);
+        if (it == cx.terms.end()) {
+            fast_ctx::stats st;
+            st.tf = sou_store::bm25_shard_stats(*cx.norms, n->term, st.shard_tf,
+                                                st.shard_wdf_max);
+            it = cx.terms.emplace(n->term, std::move(st)).first;
+        }
         sou_store::bm25_term t = sou_store::bm25_term_make(
-            n->term, cx.collection_size, it->second, cx.average_length, n->wqf,
+            n->term, cx.collection_size, it->second.tf, cx.average_length, n->wqf,
             factor, cx.p.k1, cx.p.b, cx.p.min_normlen);
+        t.shard_tf = it->second.shard_tf;
+        t.shard_wdf_max = it->second.shard_wdf_max;
         return Xapian::Query((new sou_store::Bm25Source(cx.norms, t))->release());
     }
     case sou_query::SCALE:
@@ -1266,7 +1277,7 @@ extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
             remote || params->xapian_weights || (r->searches < 2 && !r->norms.built)
                 ? nullptr : &reader_norms(*r);
         if (norms && norms->usable) {
-            fast_ctx cx{norms, r->combined, *params, r->combined.get_doccount(),
+            fast_ctx cx{norms, *params, r->combined.get_doccount(),
                         r->combined.get_avlength(), {}};
             enq.set_query(fast_query(q, 1.0, cx));
             out->lengths_in_memory = 1;
@@ -1296,13 +1307,27 @@ extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
             h.docid = *it;
             h.score = it.get_weight();
             if (!params->skip_doclen) h.doclen = r->combined.get_doclength(*it);
-            if (copy_out(remote ? it.get_sort_key()
-                                : it.get_document().get_value(SOU_SLOT_RECORD),
-                         &h.data, &h.data_len)) {
+            if (remote && copy_out(it.get_sort_key(), &h.data, &h.data_len)) {
                 sou_hits_free(out);
                 return sou_error_set(err, SOU_ENOMEM, "searching: out of memory");
             }
             out->n++;
+        }
+        if (remote) return 0;
+        /* Records in docid order: the value cursor then only moves forward
+         * and hits in one chunk share its read. */
+        std::vector<std::pair<Xapian::docid, size_t>> order;
+        order.reserve(out->n);
+        for (size_t i = 0; i < out->n; i++) order.emplace_back(out->hits[i].docid, i);
+        std::sort(order.begin(), order.end());
+        for (const auto &o : order) {
+            sou_hit &h = out->hits[o.second];
+            if (copy_out(r->combined.get_document(o.first, Xapian::DOC_ASSUME_VALID)
+                             .get_value(SOU_SLOT_RECORD),
+                         &h.data, &h.data_len)) {
+                sou_hits_free(out);
+                return sou_error_set(err, SOU_ENOMEM, "searching: out of memory");
+            }
         }
         return 0;
     });
