@@ -41,27 +41,26 @@ const shard_norms *sou_norms::find(const Xapian::Database &db, size_t *index) co
     return nullptr;
 }
 
-Xapian::doccount bm25_shard_stats(const sou_norms &norms, const std::string &term,
-                                  std::vector<Xapian::doccount> &tf,
-                                  std::vector<Xapian::termcount> &wdf_max)
+term_stats term_stats_read(const sou_norms &norms, const std::string &term)
 {
-    Xapian::doccount sum = 0;
-    tf.resize(norms.shards.size());
-    wdf_max.resize(norms.shards.size());
+    term_stats st;
+    st.shard_tf.resize(norms.shards.size());
+    st.shard_wdf_max.resize(norms.shards.size());
     for (size_t i = 0; i < norms.shards.size(); i++) {
         const Xapian::Database &db = norms.shards[i].db;
-        tf[i] = db.get_termfreq(term);
-        wdf_max[i] = tf[i] ? db.get_wdf_upper_bound(term) : 0;
-        sum += tf[i];
+        st.shard_tf[i] = db.get_termfreq(term);
+        st.shard_wdf_max[i] = st.shard_tf[i] ? db.get_wdf_upper_bound(term) : 0;
+        st.tf += st.shard_tf[i];
     }
-    return sum;
+    return st;
 }
 
-bm25_term bm25_term_make(const std::string &term, Xapian::doccount collection_size,
-                         Xapian::doccount tf, double average_length,
+bm25_term bm25_term_make(const std::string &term, const term_stats &stats,
+                         Xapian::doccount collection_size, double average_length,
                          Xapian::termcount wqf, double factor, double k1,
                          double b, double min_normlen)
 {
+    const Xapian::doccount tf = stats.tf;
     /* BM25Weight::init(factor), no relevance set, k2 = 0, k3 = 1. */
     const double k3 = 1;
     double tw = (collection_size - tf + 0.5) / (tf + 0.5);
@@ -75,7 +74,7 @@ bm25_term bm25_term_make(const std::string &term, Xapian::doccount collection_si
         len_factor = average_length;
         if (len_factor != 0) len_factor = 1 / len_factor;
     }
-    return bm25_term{term, termweight, k1, b, min_normlen, len_factor, {}, {}};
+    return bm25_term{term, stats, termweight, k1, b, min_normlen, len_factor};
 }
 
 void Bm25Source::init(const Xapian::Database &db)
@@ -86,8 +85,8 @@ void Bm25Source::init(const Xapian::Database &db)
     len_ = s ? s->len.data() : nullptr;
     nlen_ = s ? s->len.size() : 0;
     started_ = false;
-    bool have_stats = s && k < t_.shard_tf.size();
-    tf_ = have_stats ? t_.shard_tf[k] : db.get_termfreq(t_.term);
+    bool have_stats = s && k < t_.stats.shard_tf.size();
+    tf_ = have_stats ? t_.stats.shard_tf[k] : db.get_termfreq(t_.term);
     if (tf_ == 0) {
         it_ = Xapian::PostingIterator();   /* at end after the first next() */
         set_maxweight(0);
@@ -97,7 +96,7 @@ void Bm25Source::init(const Xapian::Database &db)
     /* BM25Weight::get_maxpart(). */
     double denom = t_.k1;
     Xapian::termcount wdf_max =
-        have_stats ? t_.shard_wdf_max[k] : db.get_wdf_upper_bound(t_.term);
+        have_stats ? t_.stats.shard_wdf_max[k] : db.get_wdf_upper_bound(t_.term);
     if (t_.k1 != 0.0 && t_.b != 0.0) {
         double normlen_lb = std::max(std::max(wdf_max, db.get_doclength_lower_bound()) *
                                          t_.len_factor,

@@ -15,7 +15,7 @@
  * A posting source cannot be a phrase's subquery (it has no positions) and
  * xapian-tcpsrv cannot rebuild it, so the query builder uses it only for
  * weighted term leaves on local shards; everything else keeps Xapian's
- * leaves (sou_query_xapian_fast in xapian_shim.cc).
+ * leaves (fast_query in xapian_shim.cc).
  */
 #ifndef SOU_BM25_SOURCE_H
 #define SOU_BM25_SOURCE_H
@@ -50,29 +50,31 @@ struct sou_norms {
     const shard_norms *find(const Xapian::Database &db, size_t *index) const;
 };
 
-/* What a leaf needs to score one term like Xapian::BM25Weight(k1, 0, 1, b,
- * min_normlen) with the collection statistics of the whole reader. */
-struct bm25_term {
-    std::string term;
-    double termweight;   /* log(idf) * factor * wqf part * (k1 + 1), as Xapian */
-    double k1, b, min_normlen, len_factor;
-    /* Per shard of sou_norms (same order): termfreq and wdf upper bound,
-     * read once per search so init() needs no B-tree lookup of its own. */
+/* A term's statistics, read once per search so that a leaf's init() needs
+ * no B-tree lookup of its own: per shard of sou_norms (same order) its
+ * termfreq and wdf upper bound, and tf, their sum: the reader's termfreq. */
+struct term_stats {
+    Xapian::doccount tf = 0;
     std::vector<Xapian::doccount> shard_tf;
     std::vector<Xapian::termcount> shard_wdf_max;
 };
 
-/* The term's termfreq and wdf upper bound in every shard of norms (one
- * B-tree lookup per shard: the second reads the same entry). Returns the
- * sum of the termfreqs, which is the reader's termfreq. */
-Xapian::doccount bm25_shard_stats(const sou_norms &norms, const std::string &term,
-                                  std::vector<Xapian::doccount> &tf,
-                                  std::vector<Xapian::termcount> &wdf_max);
+/* One B-tree lookup per shard (the wdf bound reads the same entry). */
+term_stats term_stats_read(const sou_norms &norms, const std::string &term);
+
+/* What a leaf needs to score one term like Xapian::BM25Weight(k1, 0, 1, b,
+ * min_normlen) with the collection statistics of the whole reader. */
+struct bm25_term {
+    std::string term;
+    term_stats stats;
+    double termweight;   /* log(idf) * factor * wqf part * (k1 + 1), as Xapian */
+    double k1, b, min_normlen, len_factor;
+};
 
 /* termweight and len_factor exactly as BM25Weight::init(factor) computes
  * them (no relevance set; k2 = 0, k3 = 1). */
-bm25_term bm25_term_make(const std::string &term, Xapian::doccount collection_size,
-                         Xapian::doccount termfreq, double average_length,
+bm25_term bm25_term_make(const std::string &term, const term_stats &stats,
+                         Xapian::doccount collection_size, double average_length,
                          Xapian::termcount wqf, double factor, double k1,
                          double b, double min_normlen);
 

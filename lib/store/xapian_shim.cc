@@ -540,6 +540,7 @@ struct sou_query {
     std::string term;                      /* TERM */
     uint32_t wqf = 1;                      /* TERM */
     sou_qop op = SOU_QOP_AND;              /* OP */
+    Xapian::Query::op xop = Xapian::Query::OP_AND;   /* OP: op in Xapian's terms */
     std::vector<const sou_query *> subs;   /* OP; SCALE: subs[0] */
     double factor = 1;                     /* SCALE */
 };
@@ -620,6 +621,7 @@ extern "C" sou_query *sou_query_op(sou_qpool *p, sou_qop op,
                                                     op == SOU_QOP_PHRASE ? window : 0));
         node->kind = sou_query::OP;
         node->op = op;
+        node->xop = xop;
         node->subs.assign(subs, subs + n);
         return node;
     });
@@ -1141,24 +1143,15 @@ extern "C" void sou_hits_free(sou_hits *h)
 
 namespace {
 
-/* The document lengths of every open shard, once per reader generation;
- * not usable (Xapian's own leaves then) when a shard is remote. */
+/* The document lengths of every open shard, once per reader generation.
+ * Only for readers whose open shards are all local (the caller checks). */
 const sou_store::sou_norms &reader_norms(sou_reader &r)
 {
     if (!r.norms.built) {
         std::vector<Xapian::Database> dbs;
-        bool local = true;
         for (const shard &s : r.shards)
-            if (s.ok) {
-                local = local && !shard_is_remote(s);
-                dbs.push_back(s.db);
-            }
-        if (local) {
-            r.norms.build(dbs);
-        } else {
-            r.norms.clear();
-            r.norms.built = true;
-        }
+            if (s.ok) dbs.push_back(s.db);
+        r.norms.build(dbs);
     }
     return r.norms;
 }
@@ -1168,12 +1161,7 @@ struct fast_ctx {
     const sou_search_params &p;
     Xapian::doccount collection_size;
     double average_length;
-    struct stats {
-        Xapian::doccount tf;
-        std::vector<Xapian::doccount> shard_tf;
-        std::vector<Xapian::termcount> shard_wdf_max;
-    };
-    std::map<std::string, stats> terms;
+    std::map<std::string, sou_store::term_stats> terms;   /* each term read once */
 };
 
 Xapian::Query scaled(const Xapian::Query &q, double factor)
@@ -1198,17 +1186,12 @@ Xapian::Query fast_query(const sou_query *n, double factor, fast_ctx &cx)
     case sou_query::TERM: {
         if (n->term.empty()) break;
         auto it = cx.terms.find(n->term);
-        if (it == cx.terms.end()) {
-            fast_ctx::stats st;
-            st.tf = sou_store::bm25_shard_stats(*cx.norms, n->term, st.shard_tf,
-                                                st.shard_wdf_max);
-            it = cx.terms.emplace(n->term, std::move(st)).first;
-        }
+        if (it == cx.terms.end())
+            it = cx.terms.emplace(n->term, sou_store::term_stats_read(*cx.norms, n->term))
+                     .first;
         sou_store::bm25_term t = sou_store::bm25_term_make(
-            n->term, cx.collection_size, it->second.tf, cx.average_length, n->wqf,
+            n->term, it->second, cx.collection_size, cx.average_length, n->wqf,
             factor, cx.p.k1, cx.p.b, cx.p.min_normlen);
-        t.shard_tf = it->second.shard_tf;
-        t.shard_wdf_max = it->second.shard_wdf_max;
         return Xapian::Query((new sou_store::Bm25Source(cx.norms, t))->release());
     }
     case sou_query::SCALE:
@@ -1238,15 +1221,7 @@ Xapian::Query fast_query(const sou_query *n, double factor, fast_ctx &cx)
         default:
             return scaled(n->q, factor);
         }
-        Xapian::Query::op xop = Xapian::Query::OP_AND;
-        switch (n->op) {
-        case SOU_QOP_OR: xop = Xapian::Query::OP_OR; break;
-        case SOU_QOP_AND_MAYBE: xop = Xapian::Query::OP_AND_MAYBE; break;
-        case SOU_QOP_FILTER: xop = Xapian::Query::OP_FILTER; break;
-        case SOU_QOP_AND_NOT: xop = Xapian::Query::OP_AND_NOT; break;
-        default: break;
-        }
-        return Xapian::Query(xop, v.begin(), v.end());
+        return Xapian::Query(n->xop, v.begin(), v.end());
     }
     case sou_query::OTHER:
         break;
