@@ -15,7 +15,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 
 #include "sou/error.h"
@@ -32,12 +31,7 @@ typedef struct item {
 
 static int cmp_item(const void *a, const void *b)
 {
-    const sou_record *x = &((const item *)a)->rec, *y = &((const item *)b)->rec;
-    size_t n = x->source_len < y->source_len ? x->source_len : y->source_len;
-    int c = memcmp(x->source, y->source, n);
-    if (c) return c;
-    if (x->source_len != y->source_len) return x->source_len < y->source_len ? -1 : 1;
-    return x->ordinal < y->ordinal ? -1 : x->ordinal > y->ordinal;
+    return sou_record_order(&((const item *)a)->rec, &((const item *)b)->rec);
 }
 
 static int fail(const char *what, int rc, const sou_error *err)

@@ -85,6 +85,15 @@ int sou_record_encode(const sou_record *r, char **out, size_t *out_len)
     return 0;
 }
 
+int sou_record_order(const sou_record *a, const sou_record *b)
+{
+    size_t n = a->source_len < b->source_len ? a->source_len : b->source_len;
+    int c = n ? memcmp(a->source, b->source, n) : 0;
+    if (c) return c;
+    if (a->source_len != b->source_len) return a->source_len < b->source_len ? -1 : 1;
+    return a->ordinal < b->ordinal ? -1 : a->ordinal > b->ordinal;
+}
+
 int sou_record_decode(const char *buf, size_t len, sou_record *r)
 {
     if (!r || (!buf && len)) return SOU_EINVAL;

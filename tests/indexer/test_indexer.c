@@ -123,11 +123,9 @@ typedef struct passage {
 static int cmp_passage(const void *a, const void *b)
 {
     const passage *x = a, *y = b;
-    size_t n = x->source_len < y->source_len ? x->source_len : y->source_len;
-    int c = memcmp(x->source, y->source, n);
-    if (c) return c;
-    if (x->source_len != y->source_len) return x->source_len < y->source_len ? -1 : 1;
-    return x->ordinal < y->ordinal ? -1 : x->ordinal > y->ordinal;
+    sou_record rx = {.ordinal = x->ordinal, .source = x->source, .source_len = x->source_len};
+    sou_record ry = {.ordinal = y->ordinal, .source = y->source, .source_len = y->source_len};
+    return sou_record_order(&rx, &ry);
 }
 
 static char *stub_of(const char *dir)

@@ -68,12 +68,7 @@ static void compare(sou_index *ix, const char *text, unsigned flags, int collaps
 
 static int rec_cmp(const void *a, const void *b)
 {
-    const sou_record *x = a, *y = b;
-    size_t n = x->source_len < y->source_len ? x->source_len : y->source_len;
-    int c = memcmp(x->source, y->source, n);
-    if (c) return c;
-    if (x->source_len != y->source_len) return x->source_len < y->source_len ? -1 : 1;
-    return x->ordinal < y->ordinal ? -1 : x->ordinal > y->ordinal;
+    return sou_record_order(a, b);
 }
 
 static const char *const hand[] = {

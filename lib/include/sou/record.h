@@ -34,6 +34,11 @@ int sou_record_encode(const sou_record *r, char **out, size_t *out_len);
  * is). Returns 0 or SOU_ECORRUPT. */
 int sou_record_decode(const char *buf, size_t len, sou_record *r);
 
+/* The order of passages in their sources: by source id (bytewise; a
+ * prefix first), then by ordinal. <0, 0 or >0, as memcmp. Only the source
+ * and ordinal fields are read. */
+int sou_record_order(const sou_record *a, const sou_record *b);
+
 #ifdef __cplusplus
 }
 #endif
