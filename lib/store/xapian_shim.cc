@@ -1042,6 +1042,8 @@ extern "C" void sou_reader_close(sou_reader *r)
     });
 }
 
+#define SOU_REOPEN_TRIES 5
+
 extern "C" int sou_reader_reopen(sou_reader *r, sou_error *err)
 {
     if (!r) return sou_error_set(err, SOU_EINVAL, "sou_reader_reopen: NULL reader");
@@ -1051,7 +1053,16 @@ extern "C" int sou_reader_reopen(sou_reader *r, sou_error *err)
             int rc = 0;
             if (s.ok) {
                 try {
-                    s.db.reopen();
+                    /* A commit landing while reopen() opens the new revision
+                     * discards it again: reopen once more (bounded). */
+                    for (int tries = 1;; tries++) {
+                        try {
+                            s.db.reopen();
+                            break;
+                        } catch (const Xapian::DatabaseModifiedError &) {
+                            if (tries == SOU_REOPEN_TRIES) throw;
+                        }
+                    }
                 } catch (const Xapian::NetworkError &) {
                     rc = try_open_shard(*r, s, &e2);   /* reconnect once */
                 } catch (const Xapian::Error &e) {
