@@ -107,7 +107,7 @@ void Bm25Source::init(const Xapian::Database &db)
     set_maxweight(denom > 0 ? t_.termweight * (wdf_max / denom) : 0);
 }
 
-double Bm25Source::get_weight() const
+double Bm25Source::weight_here() const
 {
     /* BM25Weight::get_sumpart(wdf, len). */
     Xapian::docid did = *it_;
@@ -120,16 +120,47 @@ double Bm25Source::get_weight() const
     return t_.termweight * (wdf_double / denom);
 }
 
-void Bm25Source::next(double)
+double Bm25Source::get_weight() const
+{
+    if (!weight_known_) {
+        weight_ = weight_here();
+        weight_known_ = true;
+    }
+    return weight_;
+}
+
+/* Pass over postings that cannot reach min_wt. The margin keeps a posting
+ * whose weight is within rounding of the threshold: Xapian compares sums
+ * (this leaf plus other branches), and a sum may round up to the threshold
+ * where the difference rounded down. */
+void Bm25Source::settle(double min_wt)
+{
+    if (min_wt <= 0) return;
+    const double floor = min_wt - 1e-9 * min_wt;
+    while (it_ != Xapian::PostingIterator()) {
+        if (get_weight() >= floor) return;
+        ++it_;
+        weight_known_ = false;
+    }
+}
+
+void Bm25Source::next(double min_wt)
 {
     if (started_ && it_ != Xapian::PostingIterator()) ++it_;
     started_ = true;
+    weight_known_ = false;
+    settle(min_wt);
 }
 
-void Bm25Source::skip_to(Xapian::docid did, double)
+void Bm25Source::skip_to(Xapian::docid did, double min_wt)
 {
     started_ = true;
-    if (it_ != Xapian::PostingIterator()) it_.skip_to(did);
+    if (it_ == Xapian::PostingIterator()) return;
+    if (*it_ < did) {
+        it_.skip_to(did);
+        weight_known_ = false;
+    }
+    settle(min_wt);
 }
 
 bool Bm25Source::check(Xapian::docid did, double min_wt)

@@ -86,9 +86,13 @@ class Bm25Source : public Xapian::PostingSource {
     Xapian::doccount get_termfreq_max() const override { return tf_; }
     double get_weight() const override;
     Xapian::docid get_docid() const override { return *it_; }
-    void next(double) override;
-    void skip_to(Xapian::docid did, double) override;
-    bool check(Xapian::docid did, double) override;
+    /* min_wt is the weight this leaf must reach for the document to enter
+     * the result (Xapian's hint: the top-k threshold less the other
+     * branches' maximum). Postings below it are passed over here, so they
+     * never climb the operator tree. */
+    void next(double min_wt) override;
+    void skip_to(Xapian::docid did, double min_wt) override;
+    bool check(Xapian::docid did, double min_wt) override;
     bool at_end() const override { return started_ && it_ == Xapian::PostingIterator(); }
     Bm25Source *clone() const override { return new Bm25Source(norms_, t_); }
     void init(const Xapian::Database &db) override;
@@ -103,6 +107,10 @@ class Bm25Source : public Xapian::PostingSource {
     size_t nlen_ = 0;
     Xapian::doccount tf_ = 0;
     bool started_ = false;
+    mutable bool weight_known_ = false;
+    mutable double weight_ = 0;
+    double weight_here() const;
+    void settle(double min_wt);
 };
 
 } // namespace sou_store
