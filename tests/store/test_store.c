@@ -173,7 +173,7 @@ static sou_reader *open_reader(const char *const *shards, size_t n, int partial)
     return r;
 }
 
-static const sou_search_params params = {0, 100, 0, 1.2, 0.75, 0.0, 1000, 0, 0};
+static const sou_search_params params = {0, 100, 0, 1.2, 0.75, 0.0, 1000, 0, 0, 0};
 
 /* Result as (text -> score): bitmask of corpus rows plus scores by row. */
 typedef struct result {
@@ -874,6 +874,156 @@ static void test_records(void)
     free(buf);
 }
 
+/* ---- the record file beside each shard (lib/store/record_file.h) --------- */
+
+/* Every passage through the record file and through the value slot (the
+ * oracle): the same records byte for byte; want_file of them from the file. */
+static void records_agree(sou_reader *r, const char *what, size_t want_file)
+{
+    sou_qpool *p;
+    sou_qpool_new(&p);
+    sou_search_params pf = params, pv = params;
+    pf.limit = pv.limit = 1000;
+    pv.records_from_values = 1;
+    sou_hits a, b;
+    sou_error err;
+    int rc = sou_reader_search(r, sou_query_all(p), &pf, &a, &err);
+    CHECK_RC(rc, 0, err);
+    rc = sou_reader_search(r, sou_query_all(p), &pv, &b, &err);
+    CHECK_RC(rc, 0, err);
+    CHECK(a.n == b.n && a.n > 0, "%s: %zu hits vs %zu", what, a.n, b.n);
+    for (size_t i = 0; i < a.n && i < b.n; i++)
+        CHECK(a.hits[i].docid == b.hits[i].docid && a.hits[i].data_len == b.hits[i].data_len &&
+                  memcmp(a.hits[i].data, b.hits[i].data, a.hits[i].data_len) == 0 &&
+                  row_of_record(a.hits[i].data, a.hits[i].data_len) >= 0,
+              "%s: hit %zu (docid %u) differs from the value slot", what, i, a.hits[i].docid);
+    CHECK(b.records_from_file == 0, "%s: records_from_values read %zu from the file", what,
+          b.records_from_file);
+    CHECK(a.records_from_file == want_file, "%s: %zu of %zu records from the file, want %zu", what,
+          a.records_from_file, a.n, want_file);
+    sou_hits_free(&a);
+    sou_hits_free(&b);
+    sou_qpool_free(p);
+}
+
+static void add_rows(const char *dir, size_t from, size_t to, int commit)
+{
+    sou_writer *w = NULL;
+    sou_doc *d = NULL;
+    sou_error err;
+    int rc = sou_writer_open(dir, &w, &err);
+    CHECK_RC(rc, 0, err);
+    if (rc) return;
+    sou_doc_new(&d);
+    for (size_t i = from; i < to; i++) add_passage(w, d, &corpus[i]);
+    if (commit) {
+        rc = sou_writer_commit(w, &err);
+        CHECK_RC(rc, 0, err);
+    }
+    sou_doc_free(d);
+    sou_writer_close(w);   /* without commit: dropped */
+}
+
+static void reopen(sou_reader *r)
+{
+    sou_error err;
+    int rc = sou_reader_reopen(r, &err);
+    CHECK_RC(rc, 0, err);
+}
+
+static void file_poke(const char *dir, const char *name, long at, const void *bytes, size_t n)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_WRONLY);
+    CHECK(fd >= 0 && pwrite(fd, bytes, n, at) == (ssize_t)n, "poke %s", path);
+    if (fd >= 0) close(fd);
+}
+
+static void files_remove(const char *dir)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/sou-records.data", dir);
+    CHECK(unlink(path) == 0, "unlink %s", path);
+    snprintf(path, sizeof path, "%s/sou-records.index", dir);
+    CHECK(unlink(path) == 0, "unlink %s", path);
+}
+
+static void test_record_file(void)
+{
+    const char *dir = path_in_base("recfile");
+    build_index(dir, 0, 6, 1);
+    sou_reader *r = open_reader(&dir, 1, 0);
+    if (!r) return;
+    records_agree(r, "fresh index", 6);
+
+    add_rows(dir, 6, 8, 1);
+    records_agree(r, "before reopen (old revision, file grown)", 6);
+    reopen(r);
+    records_agree(r, "after a commit", 8);
+
+    /* Uncommitted rows leave entries past "covered"; the next writer's
+     * rows take the same docids and write over them. */
+    add_rows(dir, 8, 10, 0);
+    reopen(r);
+    records_agree(r, "after a dropped batch", 8);
+    add_rows(dir, 10, 11, 1);
+    reopen(r);
+    records_agree(r, "after the batch that reused its docids", 9);
+
+    /* A header that covers less (a crash between Xapian's commit and the
+     * header): the rest come from the value slot; the next writer catches
+     * up. */
+    const unsigned char five[8] = {5};
+    file_poke(dir, "sou-records.index", 56, five, 8);
+    reopen(r);
+    records_agree(r, "header covering 5", 5);
+    add_rows(dir, 0, 0, 0);
+    reopen(r);
+    records_agree(r, "after a writer caught up", 9);
+
+    /* A damaged record fails its checksum and is read from the slot. */
+    file_poke(dir, "sou-records.data", 3, "\xff", 1);
+    reopen(r);
+    records_agree(r, "one record damaged", 8);
+
+    /* No file, or another index's file: every record from the slot; a
+     * writer builds it again. */
+    files_remove(dir);
+    reopen(r);
+    records_agree(r, "no record file", 0);
+    add_rows(dir, 0, 0, 0);
+    reopen(r);
+    records_agree(r, "rebuilt by a writer", 9);
+    const char *other = path_in_base("recfile-other");
+    build_index(other, 0, 9, 1);
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "cp %s/sou-records.data %s/sou-records.index %s/", other, other, dir);
+    CHECK(system(cmd) == 0, "%s", cmd);
+    reopen(r);
+    records_agree(r, "another index's file", 0);
+    sou_reader_close(r);
+
+    /* Compaction writes no record file; the first writer on it does. */
+    const char *s1 = path_in_base("recfile-s1"), *s2 = path_in_base("recfile-s2");
+    const char *c = path_in_base("recfile-compact");
+    build_index(s1, 0, NCORPUS, 2);
+    build_index(s2, 1, NCORPUS, 2);
+    const char *srcs[2] = {s1, s2};
+    sou_reader *both = open_reader(srcs, 2, 0);
+    if (both) records_agree(both, "two shards", NCORPUS);
+    sou_reader_close(both);
+    sou_error err;
+    int rc = sou_compact(srcs, 2, c, &err);
+    CHECK_RC(rc, 0, err);
+    sou_reader *one = open_reader(&c, 1, 0);
+    if (one) records_agree(one, "compacted", 0);
+    add_rows(c, 0, 0, 0);
+    reopen(one);
+    if (one) records_agree(one, "compacted, then a writer", NCORPUS);
+    sou_reader_close(one);
+}
+
 int main(void)
 {
     if (tl_mkdtemp(base, sizeof base, "sou-store")) return 1;
@@ -883,6 +1033,7 @@ int main(void)
     test_queries();
     test_writer();
     test_compact();
+    test_record_file();
     test_errors();
     test_remote();
     tl_server_stop_all();

@@ -46,8 +46,9 @@ int sou_doc_add_term(sou_doc *d, const char *term, size_t len, uint32_t wdf_inc)
 int sou_doc_add_boolean(sou_doc *d, const char *term, size_t len);
 int sou_doc_set_value(sou_doc *d, unsigned slot, const char *v, size_t len);
 /* The passage record (sou/record.h), stored in value slot SOU_SLOT_RECORD
- * (see sou/terms.h for why not in Xapian's document data); every hit of
- * sou_reader_search returns it as sou_hit.data. */
+ * (see sou/terms.h for why not in Xapian's document data) and copied to
+ * the shard's record file; every hit of sou_reader_search returns it as
+ * sou_hit.data. */
 int sou_doc_set_record(sou_doc *d, const char *rec, size_t len);
 
 /* ---- writing ----------------------------------------------------------- */
@@ -56,7 +57,10 @@ typedef struct sou_writer sou_writer;
  * lock: SOU_ELOCKED if another writer has it; SOU_EREADONLY if the directory
  * is not writable; SOU_ENOTFOUND if the parent directory is missing).
  * Changes become durable (and visible to readers) only at
- * sou_writer_commit: Xapian's automatic commits are disabled. */
+ * sou_writer_commit: Xapian's automatic commits are disabled. Opening also
+ * brings the shard's record file up to date (lib/store/record_file.h): a
+ * shard without one (from compaction, or an older sou) gets it here, one
+ * sequential pass over the record slot (~1 s per million passages). */
 int sou_writer_open(const char *path, sou_writer **out, sou_error *err);
 /* Close; pending changes are NOT committed (call commit first). NULL ok.
  * A writer on which a write failed (add, delete, commit, metadata: disk
@@ -166,6 +170,10 @@ typedef struct sou_search_params {
      * from lengths held in memory (same scores, see lib/store/bm25_source.h);
      * remote shards always use Xapian's leaves. */
     int xapian_weights;
+    /* 1: read every hit's record from the index's value slot. 0 (default):
+     * from the shard's record file where it covers the hit (one mapped
+     * read; lib/store/record_file.h), else from the value slot. */
+    int records_from_values;
 } sou_search_params;
 
 typedef struct sou_hit {
@@ -179,6 +187,7 @@ typedef struct sou_hits {
     sou_hit *hits; size_t n;
     uint64_t matches_estimated, matches_lower, matches_upper;
     int lengths_in_memory;   /* 1: term leaves scored from in-memory lengths */
+    size_t records_from_file;/* hits whose record came from a record file */
 } sou_hits;
 
 int sou_reader_search(sou_reader *r, const sou_query *q,

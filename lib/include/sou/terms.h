@@ -26,8 +26,12 @@
  * back as its sort key with the match itself: a hit on a remote shard
  * (xapian-tcpsrv) then costs no round trip of its own (Xapian 1.4 fetches a
  * remote document with one blocking round trip and does not pipeline them:
- * 10 hits were 10 round trips). Local searches read the slot of each hit.
- * Format "2"; format "1" kept the record in document data.
+ * 10 hits were 10 round trips). Local searches read each hit's record from
+ * a copy beside the shard, sou-records.data and sou-records.index (written
+ * by sou's writer, mapped by readers; lib/store/record_file.h), and from
+ * the slot where that copy does not cover the hit. The copy is derived: a
+ * writer rebuilds it from the slot, so an index without it is still
+ * format "2". Format "1" kept the record in document data.
  *
  * Metadata keys: see SOU_META_* below.
  */
