@@ -44,12 +44,19 @@ const shard_norms *sou_norms::find(const Xapian::Database &db, size_t *index) co
 term_stats term_stats_read(const sou_norms &norms, const std::string &term)
 {
     term_stats st;
-    st.shard_tf.resize(norms.shards.size());
-    st.shard_wdf_max.resize(norms.shards.size());
-    for (size_t i = 0; i < norms.shards.size(); i++) {
+    const size_t n = norms.shards.size();
+    st.shard_tf.resize(n);
+    st.shard_wdf_max.resize(n);
+    st.postings = std::make_shared<opened_postings>();
+    st.postings->it.resize(n);
+    st.postings->ready.assign(n, 0);
+    for (size_t i = 0; i < n; i++) {
         const Xapian::Database &db = norms.shards[i].db;
         st.shard_tf[i] = db.get_termfreq(term);
-        st.shard_wdf_max[i] = st.shard_tf[i] ? db.get_wdf_upper_bound(term) : 0;
+        if (st.shard_tf[i] == 0) continue;
+        st.shard_wdf_max[i] = db.get_wdf_upper_bound(term);
+        st.postings->it[i] = db.postlist_begin(term);
+        st.postings->ready[i] = 1;
         st.tf += st.shard_tf[i];
     }
     return st;
@@ -92,7 +99,13 @@ void Bm25Source::init(const Xapian::Database &db)
         set_maxweight(0);
         return;
     }
-    it_ = db.postlist_begin(t_.term);
+    opened_postings *op = have_stats ? t_.stats.postings.get() : nullptr;
+    if (op && k < op->ready.size() && op->ready[k]) {
+        it_ = std::move(op->it[k]);
+        op->ready[k] = 0;
+    } else {
+        it_ = db.postlist_begin(t_.term);
+    }
     /* BM25Weight::get_maxpart(). */
     double denom = t_.k1;
     Xapian::termcount wdf_max =
