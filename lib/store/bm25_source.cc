@@ -84,82 +84,98 @@ bm25_term bm25_term_make(const std::string &term, const term_stats &stats,
     return bm25_term{term, stats, termweight, k1, b, min_normlen, len_factor};
 }
 
-void Bm25Source::init(const Xapian::Database &db)
+void bm25_leg::open(const bm25_term &term, const sou_norms *norms,
+                    const Xapian::Database &shard)
 {
-    db_ = db;
+    t = &term;
+    db = shard;
     size_t k = 0;
-    const shard_norms *s = norms_ ? norms_->find(db, &k) : nullptr;
-    len_ = s ? s->len.data() : nullptr;
-    nlen_ = s ? s->len.size() : 0;
-    started_ = false;
-    bool have_stats = s && k < t_.stats.shard_tf.size();
-    tf_ = have_stats ? t_.stats.shard_tf[k] : db.get_termfreq(t_.term);
-    if (tf_ == 0) {
-        it_ = Xapian::PostingIterator();   /* at end after the first next() */
-        set_maxweight(0);
+    const shard_norms *s = norms ? norms->find(shard, &k) : nullptr;
+    len = s ? s->len.data() : nullptr;
+    nlen = s ? s->len.size() : 0;
+    bool have_stats = s && k < term.stats.shard_tf.size();
+    tf = have_stats ? term.stats.shard_tf[k] : shard.get_termfreq(term.term);
+    if (tf == 0) {
+        it = Xapian::PostingIterator();   /* at end */
+        maxweight = 0;
         return;
     }
-    opened_postings *op = have_stats ? t_.stats.postings.get() : nullptr;
+    opened_postings *op = have_stats ? term.stats.postings.get() : nullptr;
     if (op && k < op->ready.size() && op->ready[k]) {
-        it_ = std::move(op->it[k]);
+        it = std::move(op->it[k]);
         op->ready[k] = 0;
     } else {
-        it_ = db.postlist_begin(t_.term);
+        it = shard.postlist_begin(term.term);
     }
     /* BM25Weight::get_maxpart(). */
-    double denom = t_.k1;
+    double denom = term.k1;
     Xapian::termcount wdf_max =
-        have_stats ? t_.stats.shard_wdf_max[k] : db.get_wdf_upper_bound(t_.term);
-    if (t_.k1 != 0.0 && t_.b != 0.0) {
-        double normlen_lb = std::max(std::max(wdf_max, db.get_doclength_lower_bound()) *
-                                         t_.len_factor,
-                                     t_.min_normlen);
-        denom *= (normlen_lb * t_.b + (1 - t_.b));
+        have_stats ? term.stats.shard_wdf_max[k] : shard.get_wdf_upper_bound(term.term);
+    if (term.k1 != 0.0 && term.b != 0.0) {
+        double normlen_lb = std::max(std::max(wdf_max, shard.get_doclength_lower_bound()) *
+                                         term.len_factor,
+                                     term.min_normlen);
+        denom *= (normlen_lb * term.b + (1 - term.b));
     }
     denom += wdf_max;
-    set_maxweight(denom > 0 ? t_.termweight * (wdf_max / denom) : 0);
+    maxweight = denom > 0 ? term.termweight * (wdf_max / denom) : 0;
 }
 
-double Bm25Source::weight_here() const
+double bm25_leg::part() const
 {
-    /* BM25Weight::get_sumpart(wdf, len). */
-    Xapian::docid did = *it_;
-    Xapian::termcount len = did < nlen_ ? len_[did] : 0xffff;
-    if (len == 0xffff) len = db_.get_doclength(did);
-    Xapian::termcount wdf = it_.get_wdf();
-    double normlen = std::max(len * t_.len_factor, t_.min_normlen);
+    /* BM25Weight::get_sumpart(wdf, len), operation for operation. */
+    Xapian::docid did = *it;
+    Xapian::termcount l = did < nlen ? len[did] : 0xffff;
+    if (l == 0xffff) l = db.get_doclength(did);
+    Xapian::termcount wdf = it.get_wdf();
+    double normlen = std::max(l * t->len_factor, t->min_normlen);
     double wdf_double = wdf;
-    double denom = t_.k1 * (normlen * t_.b + (1 - t_.b)) + wdf_double;
-    return t_.termweight * (wdf_double / denom);
+    double denom = t->k1 * (normlen * t->b + (1 - t->b)) + wdf_double;
+    return t->termweight * (wdf_double / denom);
+}
+
+/* A weight this close below min_wt is kept: Xapian compares sums (this
+ * leaf plus other branches), and a sum may round up to the threshold where
+ * the difference rounded down. */
+static double weight_floor(double min_wt)
+{
+    return min_wt - 1e-9 * min_wt;
+}
+
+/* ---- Bm25Source ---------------------------------------------------------- */
+
+void Bm25Source::init(const Xapian::Database &db)
+{
+    leg_.open(t_, norms_, db);
+    started_ = false;
+    weight_known_ = false;
+    set_maxweight(leg_.maxweight);
 }
 
 double Bm25Source::get_weight() const
 {
     if (!weight_known_) {
-        weight_ = weight_here();
+        weight_ = leg_.part();
         weight_known_ = true;
     }
     return weight_;
 }
 
-/* Pass over postings that cannot reach min_wt. The margin keeps a posting
- * whose weight is within rounding of the threshold: Xapian compares sums
- * (this leaf plus other branches), and a sum may round up to the threshold
- * where the difference rounded down. */
+/* Pass over postings that cannot reach min_wt. */
 void Bm25Source::settle(double min_wt)
 {
     if (min_wt <= 0) return;
-    const double floor = min_wt - 1e-9 * min_wt;
-    while (it_ != Xapian::PostingIterator()) {
+    const double floor = weight_floor(min_wt);
+    while (!leg_.at_end()) {
         if (get_weight() >= floor) return;
-        ++it_;
+        ++leg_.it;
         weight_known_ = false;
     }
 }
 
 void Bm25Source::next(double min_wt)
 {
-    if (started_ && it_ != Xapian::PostingIterator()) ++it_;
+    if (started_ && !leg_.at_end()) ++leg_.it;
     started_ = true;
     weight_known_ = false;
     settle(min_wt);
@@ -168,9 +184,9 @@ void Bm25Source::next(double min_wt)
 void Bm25Source::skip_to(Xapian::docid did, double min_wt)
 {
     started_ = true;
-    if (it_ == Xapian::PostingIterator()) return;
-    if (*it_ < did) {
-        it_.skip_to(did);
+    if (leg_.at_end()) return;
+    if (*leg_.it < did) {
+        leg_.it.skip_to(did);
         weight_known_ = false;
     }
     settle(min_wt);
@@ -185,6 +201,128 @@ bool Bm25Source::check(Xapian::docid did, double min_wt)
 std::string Bm25Source::get_description() const
 {
     return "sou::Bm25Source(" + t_.term + ")";
+}
+
+/* ---- Bm25PhraseSource ---------------------------------------------------- */
+
+Bm25PhraseSource::Bm25PhraseSource(const sou_norms *norms,
+                                   const std::vector<bm25_term> &terms,
+                                   Xapian::doccount collection_size)
+    : norms_(norms), terms_(terms), collection_size_(collection_size)
+{
+}
+
+Bm25PhraseSource *Bm25PhraseSource::clone() const
+{
+    return new Bm25PhraseSource(norms_, terms_, collection_size_);
+}
+
+void Bm25PhraseSource::init(const Xapian::Database &db)
+{
+    const size_t n = terms_.size();
+    legs_.assign(n, bm25_leg());
+    order_.resize(n);
+    did_ = 0;
+    weight_ = 0;
+    at_end_ = false;
+    double maxw = 0;
+    max_ = 0;
+    for (size_t i = 0; i < n; i++) {
+        legs_[i].open(terms_[i], norms_, db);
+        order_[i] = i;
+        if (legs_[i].tf == 0) at_end_ = true;
+        if (i == 0 || legs_[i].tf < max_) max_ = legs_[i].tf;
+    }
+    /* Xapian's AND sorts its subqueries by ascending frequency with a
+     * stable sort for so few (insertion sort) and sums their weights in
+     * that order; so do we, for the same last bit. */
+    std::stable_sort(order_.begin(), order_.end(),
+                     [&](size_t a, size_t b) { return legs_[a].tf < legs_[b].tf; });
+    for (size_t i : order_) maxw += legs_[i].maxweight;
+    /* As Xapian estimates an AND: independent terms. */
+    double est = n ? legs_[order_[0]].tf : 0;
+    for (size_t i = 1; i < n && collection_size_; i++)
+        est = est * legs_[order_[i]].tf / collection_size_;
+    est_ = static_cast<Xapian::doccount>(est + 0.5);
+    if (at_end_) {
+        max_ = est_ = 0;
+        maxw = 0;
+    }
+    set_maxweight(maxw);
+}
+
+void Bm25PhraseSource::next(double min_wt)
+{
+    if (at_end_) return;
+    bm25_leg &lead = legs_[order_[0]];
+    if (did_ != 0) ++lead.it;
+    settle(min_wt);
+}
+
+void Bm25PhraseSource::skip_to(Xapian::docid did, double min_wt)
+{
+    if (at_end_ || (did_ != 0 && did <= did_)) return;
+    bm25_leg &lead = legs_[order_[0]];
+    lead.it.skip_to(did);
+    settle(min_wt);
+}
+
+bool Bm25PhraseSource::check(Xapian::docid did, double min_wt)
+{
+    skip_to(did, min_wt);
+    return true;
+}
+
+/* The first document at or after the lead's posting that has every term
+ * and whose weight reaches min_wt. */
+void Bm25PhraseSource::settle(double min_wt)
+{
+    const double floor = min_wt > 0 ? weight_floor(min_wt) : 0;
+    const size_t n = order_.size();
+    bm25_leg &lead = legs_[order_[0]];
+    double rest_max = 0;   /* what the other terms can add at most */
+    for (size_t i = 1; i < n; i++) rest_max += legs_[order_[i]].maxweight;
+    while (!lead.at_end()) {
+        Xapian::docid d = *lead.it;
+        if (min_wt > 0 && lead.part() + rest_max < floor) {
+            ++lead.it;
+            continue;
+        }
+        /* Bring every other list to d; one past it restarts from there. */
+        Xapian::docid ahead = d;
+        for (size_t i = 1; i < n; i++) {
+            bm25_leg &g = legs_[order_[i]];
+            if (*g.it < d) g.it.skip_to(d);
+            if (g.at_end()) {
+                at_end_ = true;
+                return;
+            }
+            if (*g.it > d) {
+                ahead = *g.it;
+                break;
+            }
+        }
+        if (ahead != d) {
+            lead.it.skip_to(ahead);
+            continue;
+        }
+        double w = 0;
+        for (size_t i : order_) w += legs_[i].part();
+        if (min_wt <= 0 || w >= floor) {
+            did_ = d;
+            weight_ = w;
+            return;
+        }
+        ++lead.it;
+    }
+    at_end_ = true;
+}
+
+std::string Bm25PhraseSource::get_description() const
+{
+    std::string d = "sou::Bm25PhraseSource(";
+    for (size_t i = 0; i < terms_.size(); i++) d += (i ? " " : "") + terms_[i].term;
+    return d + ")";
 }
 
 } // namespace sou_store

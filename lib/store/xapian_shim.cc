@@ -587,6 +587,7 @@ struct sou_query {
     sou_qop op = SOU_QOP_AND;              /* OP */
     Xapian::Query::op xop = Xapian::Query::OP_AND;   /* OP: op in Xapian's terms */
     std::vector<const sou_query *> subs;   /* OP; SCALE: subs[0] */
+    uint32_t window = 0;                   /* OP PHRASE */
     double factor = 1;                     /* SCALE */
 };
 
@@ -668,6 +669,7 @@ extern "C" sou_query *sou_query_op(sou_qpool *p, sou_qop op,
         node->op = op;
         node->xop = xop;
         node->subs.assign(subs, subs + n);
+        node->window = op == SOU_QOP_PHRASE ? window : 0;
         return node;
     });
 }
@@ -1255,6 +1257,17 @@ bool is_term_leaf(const sou_query *n)
     return n->kind == sou_query::TERM && !n->term.empty();
 }
 
+/* The scoring recipe of term leaf n under factor (statistics read once). */
+sou_store::bm25_term bm25_term_of(const sou_query *n, double factor, fast_ctx &cx)
+{
+    auto it = cx.terms.find(n->term);
+    if (it == cx.terms.end())
+        it = cx.terms.emplace(n->term, sou_store::term_stats_read(*cx.norms, n->term)).first;
+    return sou_store::bm25_term_make(n->term, it->second, cx.collection_size,
+                                     cx.average_length, n->wqf, factor, cx.p.k1, cx.p.b,
+                                     cx.p.min_normlen);
+}
+
 /* q rebuilt with a Bm25Source for every weighted term leaf; scale factors
  * are carried down into the leaves the way Xapian carries them (outer
  * factor times inner). A phrase keeps Xapian's phrase as a filter and takes
@@ -1266,14 +1279,8 @@ Xapian::Query fast_query(const sou_query *n, double factor, fast_ctx &cx)
     switch (n->kind) {
     case sou_query::TERM: {
         if (n->term.empty()) break;
-        auto it = cx.terms.find(n->term);
-        if (it == cx.terms.end())
-            it = cx.terms.emplace(n->term, sou_store::term_stats_read(*cx.norms, n->term))
-                     .first;
-        sou_store::bm25_term t = sou_store::bm25_term_make(
-            n->term, it->second, cx.collection_size, cx.average_length, n->wqf,
-            factor, cx.p.k1, cx.p.b, cx.p.min_normlen);
-        return Xapian::Query((new sou_store::Bm25Source(cx.norms, t))->release());
+        return Xapian::Query(
+            (new sou_store::Bm25Source(cx.norms, bm25_term_of(n, factor, cx)))->release());
     }
     case sou_query::SCALE:
         return fast_query(n->subs[0], factor * n->factor, cx);
@@ -1294,6 +1301,16 @@ Xapian::Query fast_query(const sou_query *n, double factor, fast_ctx &cx)
         case SOU_QOP_PHRASE: {
             for (const sou_query *c : n->subs)
                 if (!is_term_leaf(c)) return scaled(n->q, factor);
+            if (n->window == n->subs.size()) {   /* exact: one weighted leaf */
+                std::vector<sou_store::bm25_term> terms;
+                terms.reserve(n->subs.size());
+                for (const sou_query *c : n->subs) terms.push_back(bm25_term_of(c, factor, cx));
+                return Xapian::Query(Xapian::Query::OP_FILTER,
+                                     Xapian::Query((new sou_store::Bm25PhraseSource(
+                                                       cx.norms, terms, cx.collection_size))
+                                                      ->release()),
+                                     n->q);
+            }
             for (const sou_query *c : n->subs) v.push_back(fast_query(c, factor, cx));
             return Xapian::Query(Xapian::Query::OP_FILTER,
                                  Xapian::Query(Xapian::Query::OP_AND, v.begin(), v.end()),

@@ -25,9 +25,11 @@
 static size_t compared, with_hits;
 
 /* limit 200 with check_at_least 200 (Xapian raises no threshold before 200
- * matches), then the CLI's default, top 10 counting nothing more: the
- * top-10 threshold climbs early and the leaves pass over postings below it
- * (Bm25Source::next). */
+ * matches); the CLI's default, top 10 counting nothing more, and top 2:
+ * the threshold climbs early and the leaves pass over postings below it
+ * (Bm25Source::next, Bm25PhraseSource; on this small corpus few queries
+ * have more than 10 matches, so top 2 is what catches a bound set too
+ * high); and every match. */
 static void compare_with(sou_index *ix, const char *text, unsigned flags, int collapse,
                          size_t limit, size_t check)
 {
@@ -75,6 +77,8 @@ static void compare(sou_index *ix, const char *text, unsigned flags, int collaps
 {
     compare_with(ix, text, flags, collapse, 200, 200);
     compare_with(ix, text, flags, collapse, 10, 0);
+    compare_with(ix, text, flags, collapse, 2, 0);
+    compare_with(ix, text, flags, collapse, 100000, 100000);   /* every match */
 }
 
 static int rec_cmp(const void *a, const void *b)
