@@ -35,6 +35,7 @@ void sou_index_close(sou_index *ix)
     if (!ix) return;
     sou_reader_close(ix->reader);
     sou_analyzer_free(ix->analyzer);
+    sou_analyzer_free(ix->hl_analyzer);
     free(ix->identity);
     for (size_t i = 0; i < ix->nshards; i++) free(ix->shards[i]);
     free(ix->shards);
@@ -87,6 +88,12 @@ int sou_index_open(const char *const *paths, size_t n,
         ix->nshards++;
     }
     rc = sou_analyzer_new(NULL, &ix->analyzer);
+    if (rc == 0) {
+        sou_analyzer_options hl;
+        sou_analyzer_options_default(&hl);
+        hl.cjk_words = 0;
+        rc = sou_analyzer_new(&hl, &ix->hl_analyzer);
+    }
     if (rc) {
         sou_error_set(err, rc, "cannot create the analyzer: %s", sou_strerror(rc));
         goto fail;

@@ -110,7 +110,7 @@ static int fill_result(sou_index *ix, const sou_search_query *q,
     res->doclen = h->doclen;
     sou_highlight *hl;
     size_t nhl;
-    int rc = sou_highlight_passage(q, ix->analyzer, rec.text, rec.text_len, &hl, &nhl);
+    int rc = sou_highlight_passage(q, ix->hl_analyzer, rec.text, rec.text_len, &hl, &nhl);
     if (rc) return sou_error_set(err, rc, "highlighting: %s", sou_strerror(rc));
     res->highlights = hl;
     res->n_highlights = nhl;
