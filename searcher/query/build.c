@@ -391,8 +391,8 @@ static sou_query *with_word_variants(builder *b, const sou_qnode *n, sou_query *
             m[nm].len = best;
             m[nm++].to = to;
             i += best;
-        } else {
-            i++;
+        } else {   /* words start on a character: skip its other bytes */
+            do i++; while (i < flen && ((unsigned char)f[i] & 0xc0) == 0x80);
         }
     }
     sou_query *subs[1 << MAX_WORD_MATCHES];
