@@ -144,8 +144,9 @@ static void add_passage(sou_writer *w, sou_doc *d, const passage *p)
     CHECK_RC(rc, 0, err);
 }
 
-/* Index corpus rows [from, to) with stride step into a new index at dir. */
-static void build_index(const char *dir, size_t from, size_t to, size_t step)
+/* Add corpus rows [from, to) with stride step to the index at dir (created
+ * if missing); commit, or close without committing (the rows are dropped). */
+static void write_rows(const char *dir, size_t from, size_t to, size_t step, int commit)
 {
     sou_writer *w = NULL;
     sou_doc *d = NULL;
@@ -155,12 +156,20 @@ static void build_index(const char *dir, size_t from, size_t to, size_t step)
     if (rc) return;
     CHECK(sou_doc_new(&d) == 0, "doc");
     for (size_t i = from; i < to; i += step) add_passage(w, d, &corpus[i]);
-    rc = sou_writer_set_metadata(w, SOU_META_FORMAT, SOU_INDEX_FORMAT, 1, &err);
-    CHECK_RC(rc, 0, err);
-    rc = sou_writer_commit(w, &err);
-    CHECK_RC(rc, 0, err);
+    if (commit) {
+        rc = sou_writer_set_metadata(w, SOU_META_FORMAT, SOU_INDEX_FORMAT, 1, &err);
+        CHECK_RC(rc, 0, err);
+        rc = sou_writer_commit(w, &err);
+        CHECK_RC(rc, 0, err);
+    }
     sou_doc_free(d);
     sou_writer_close(w);
+}
+
+/* Index corpus rows [from, to) with stride step into a new index at dir. */
+static void build_index(const char *dir, size_t from, size_t to, size_t step)
+{
+    write_rows(dir, from, to, step, 1);
 }
 
 static sou_reader *open_reader(const char *const *shards, size_t n, int partial)
@@ -908,20 +917,7 @@ static void records_agree(sou_reader *r, const char *what, size_t want_file)
 
 static void add_rows(const char *dir, size_t from, size_t to, int commit)
 {
-    sou_writer *w = NULL;
-    sou_doc *d = NULL;
-    sou_error err;
-    int rc = sou_writer_open(dir, &w, &err);
-    CHECK_RC(rc, 0, err);
-    if (rc) return;
-    sou_doc_new(&d);
-    for (size_t i = from; i < to; i++) add_passage(w, d, &corpus[i]);
-    if (commit) {
-        rc = sou_writer_commit(w, &err);
-        CHECK_RC(rc, 0, err);
-    }
-    sou_doc_free(d);
-    sou_writer_close(w);   /* without commit: dropped */
+    write_rows(dir, from, to, 1, commit);
 }
 
 static void reopen(sou_reader *r)
