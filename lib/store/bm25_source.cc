@@ -227,6 +227,7 @@ void Bm25PhraseSource::init(const Xapian::Database &db)
     at_end_ = false;
     double maxw = 0;
     max_ = 0;
+    if (n == 0) at_end_ = true;
     for (size_t i = 0; i < n; i++) {
         legs_[i].open(terms_[i], norms_, db);
         order_[i] = i;

@@ -917,8 +917,10 @@ struct sou_reader {
     sou_store::sou_norms norms;   /* document lengths; cleared on every reopen */
     uint64_t searches = 0;        /* sou_reader_search calls so far */
     /* Per database of combined, in its order: mapped record files, remapped
-     * on every reopen (a remote shard's stays empty). */
+     * on every reopen (a remote shard's stays empty). Used only when every
+     * shard is one database, so that combined's docids map onto them. */
     std::vector<std::unique_ptr<record_map>> records;
+    bool records_usable = false;
 };
 
 namespace {
@@ -977,6 +979,7 @@ void rebuild_combined(sou_reader &r)
         }
     r.combined = all;
     r.n_ok = n;
+    r.records_usable = n > 0 && all.internal.size() == n;
     r.norms.clear();   /* a reopened shard may be at a new revision */
 }
 
@@ -1301,7 +1304,7 @@ Xapian::Query fast_query(const sou_query *n, double factor, fast_ctx &cx)
         case SOU_QOP_PHRASE: {
             for (const sou_query *c : n->subs)
                 if (!is_term_leaf(c)) return scaled(n->q, factor);
-            if (n->window == n->subs.size()) {   /* exact: one weighted leaf */
+            if (!n->subs.empty() && n->window == n->subs.size()) {   /* exact: one weighted leaf */
                 std::vector<sou_store::bm25_term> terms;
                 terms.reserve(n->subs.size());
                 for (const sou_query *c : n->subs) terms.push_back(bm25_term_of(c, factor, cx));
@@ -1396,7 +1399,7 @@ extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
             sou_hit &h = out->hits[i];
             const char *rec = nullptr;
             size_t len = 0;
-            if (!params->records_from_values && nsub == r->n_ok && nsub > 0) {
+            if (!params->records_from_values && r->records_usable) {
                 Xapian::docid d = h.docid - 1;
                 rec = sou_recmap_get(&r->records[d % nsub]->m,
                                      static_cast<uint32_t>(d / nsub + 1), &len);
