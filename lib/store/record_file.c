@@ -13,18 +13,24 @@
 #define HDR_LEN 64
 #define ENTRY_LEN 16
 #define COVERED_AT 56
-static const char MAGIC[16] = "sou-records 1\n";
+static const char MAGIC[16] = "sou-records 2\n";
 #define DATA_BUF (1u << 20)
 #define INDEX_BUF (64u << 10)
 
-static uint32_t fnv1a(const char *p, size_t n)
+static uint64_t get_le(const unsigned char *p, int n);
+
+/* The record's checksum: eight bytes per step (a reader checks every
+ * record it returns, so a byte-at-a-time FNV-1a was 5% of a median query). */
+static uint32_t rec_sum(const char *p, size_t n)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 16777619u;
+    const unsigned char *u = (const unsigned char *)p;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+    for (; n >= 8; u += 8, n -= 8) {
+        h = (h ^ get_le(u, 8)) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 29;
     }
-    return h;
+    h = (h ^ (n ? get_le(u, (int)n) : 0)) * 0xc4ceb9fe1a85ec53ULL;
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 static void put_le(unsigned char *p, uint64_t v, int n)
@@ -201,7 +207,7 @@ int sou_recfile_put(sou_recfile *f, uint32_t docid, const char *rec, size_t len,
     if (f->ilen == 0) f->ibuf_first = docid;
     put_le(e, f->data_end, 8);
     put_le(e + 8, len, 4);
-    put_le(e + 12, fnv1a(rec, len), 4);
+    put_le(e + 12, rec_sum(rec, len), 4);
     f->ilen += ENTRY_LEN;
     if (len > DATA_BUF) {   /* larger than the buffer (which is empty now) */
         if (pwrite_all(f->data_fd, rec, len, f->data_end) != 0)
@@ -304,7 +310,7 @@ const char *sou_recmap_get(const sou_recmap *m, uint32_t docid, size_t *len)
     uint64_t n = get_le(e + 8, 4);
     if (n == 0 || off > m->data_len || n > m->data_len - off) return NULL;
     const char *p = m->data + off;
-    if (fnv1a(p, (size_t)n) != (uint32_t)get_le(e + 12, 4)) return NULL;
+    if (rec_sum(p, (size_t)n) != (uint32_t)get_le(e + 12, 4)) return NULL;
     *len = (size_t)n;
     return p;
 }

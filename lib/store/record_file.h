@@ -15,8 +15,9 @@
  *   sou-records.data   the records, appended back to back
  *   sou-records.index  a 64-byte header, then 16 bytes per docid d at
  *                      64 + (d - 1) * 16: offset (u64), length (u32) and
- *                      FNV-1a of the record (u32), all little-endian
- * Header: "sou-records 1\n" padded with NULs to 16 bytes, the Xapian
+ *                      checksum of the record (u32; rec_sum in
+ *                      record_file.c), all little-endian
+ * Header: "sou-records 2\n" padded with NULs to 16 bytes, the Xapian
  * database's UUID (36 characters), 4 bytes of 0, then "covered" (u64):
  * entries for docids 1..covered are complete and never rewritten.
  *
