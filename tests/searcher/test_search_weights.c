@@ -95,6 +95,8 @@ static const char *const hand[] = {
     "反恐怖主义办公室", "全球反恐战略", "網絡", "設定 網路", "interface eth0",
     "the", "a", "的", "了", "是 的", "unknownword", "不存在的词组合",
     "\"ssh -l\"", "DHCP 地址", "ip addr", "联合国 OR United", "help 帮助",
+    /* a phrase that repeats a term (two leaves of one term in one phrase) */
+    "网络网络", "的的", "的的的", "\"ssh ssh\"", "\"the the\"",
 };
 
 int main(int argc, char **argv)
