@@ -240,6 +240,8 @@ void Bm25PhraseSource::init(const Xapian::Database &db)
     std::stable_sort(order_.begin(), order_.end(),
                      [&](size_t a, size_t b) { return legs_[a].tf < legs_[b].tf; });
     for (size_t i : order_) maxw += legs_[i].maxweight;
+    rest_max_ = 0;
+    for (size_t i = 1; i < n; i++) rest_max_ += legs_[order_[i]].maxweight;
     /* As Xapian estimates an AND: independent terms. */
     double est = n ? legs_[order_[0]].tf : 0;
     for (size_t i = 1; i < n && collection_size_; i++)
@@ -281,11 +283,11 @@ void Bm25PhraseSource::settle(double min_wt)
     const double floor = min_wt > 0 ? weight_floor(min_wt) : 0;
     const size_t n = order_.size();
     bm25_leg &lead = legs_[order_[0]];
-    double rest_max = 0;   /* what the other terms can add at most */
-    for (size_t i = 1; i < n; i++) rest_max += legs_[order_[i]].maxweight;
     while (!lead.at_end()) {
         Xapian::docid d = *lead.it;
-        if (min_wt > 0 && lead.part() + rest_max < floor) {
+        /* the lead's part, when the bound needs it before the others' */
+        const double lead_w = min_wt > 0 ? lead.part() : 0;
+        if (min_wt > 0 && lead_w + rest_max_ < floor) {
             ++lead.it;
             continue;
         }
@@ -307,8 +309,9 @@ void Bm25PhraseSource::settle(double min_wt)
             lead.it.skip_to(ahead);
             continue;
         }
-        double w = 0;
-        for (size_t i : order_) w += legs_[i].part();
+        double w = 0;   /* in order_, lead first, as Xapian's AND sums */
+        w += min_wt > 0 ? lead_w : lead.part();
+        for (size_t i = 1; i < n; i++) w += legs_[order_[i]].part();
         if (min_wt <= 0 || w >= floor) {
             did_ = d;
             weight_ = w;

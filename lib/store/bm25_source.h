@@ -173,6 +173,7 @@ class Bm25PhraseSource : public Xapian::PostingSource {
     Xapian::doccount collection_size_;
     std::vector<bm25_leg> legs_;     /* phrase order */
     std::vector<size_t> order_;      /* legs by ascending tf: walk and sum order */
+    double rest_max_ = 0;            /* what the legs after the lead add at most */
     Xapian::doccount est_ = 0, max_ = 0;
     Xapian::docid did_ = 0;
     double weight_ = 0;
