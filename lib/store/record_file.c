@@ -17,7 +17,17 @@ static const char MAGIC[16] = "sou-records 2\n";
 #define DATA_BUF (1u << 20)
 #define INDEX_BUF (64u << 10)
 
-static uint64_t get_le(const unsigned char *p, int n);
+static void put_le(unsigned char *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_le(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--) v = (v << 8) | p[i];
+    return v;
+}
 
 /* The record's checksum: eight bytes per step (a reader checks every
  * record it returns, so a byte-at-a-time FNV-1a was 5% of a median query). */
@@ -31,18 +41,6 @@ static uint32_t rec_sum(const char *p, size_t n)
     }
     h = (h ^ (n ? get_le(u, (int)n) : 0)) * 0xc4ceb9fe1a85ec53ULL;
     return (uint32_t)(h ^ (h >> 32));
-}
-
-static void put_le(unsigned char *p, uint64_t v, int n)
-{
-    for (int i = 0; i < n; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get_le(const unsigned char *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--) v = (v << 8) | p[i];
-    return v;
 }
 
 static char *join(const char *dir, const char *name)

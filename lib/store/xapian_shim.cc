@@ -917,10 +917,9 @@ struct sou_reader {
     sou_store::sou_norms norms;   /* document lengths; cleared on every reopen */
     uint64_t searches = 0;        /* sou_reader_search calls so far */
     /* Per database of combined, in its order: mapped record files, remapped
-     * on every reopen (a remote shard's stays empty). Used only when every
+     * on every reopen (a remote shard's stays empty). Empty unless every
      * shard is one database, so that combined's docids map onto them. */
     std::vector<std::unique_ptr<record_map>> records;
-    bool records_usable = false;
 };
 
 namespace {
@@ -958,8 +957,7 @@ bool shard_is_remote(const shard &s)
 /* Map the record file of a local glass directory shard at its revision. */
 void map_records(record_map &rm, const shard &s)
 {
-    if (shard_is_remote(s) || s.kind == SHARD_INMEMORY || s.db.internal.size() != 1)
-        return;
+    if (shard_is_remote(s) || s.kind == SHARD_INMEMORY) return;
     struct stat st;
     if (stat(s.path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return;
     sou_recmap_open(&rm.m, s.path.c_str(), s.db.get_uuid().c_str(), s.db.get_lastdocid());
@@ -974,12 +972,15 @@ void rebuild_combined(sou_reader &r)
         if (s.ok) {
             all.add_database(s.db);
             n++;
-            r.records.emplace_back(new record_map());
-            map_records(*r.records.back(), s);
         }
     r.combined = all;
     r.n_ok = n;
-    r.records_usable = n > 0 && all.internal.size() == n;
+    if (all.internal.size() == n)
+        for (shard &s : r.shards)
+            if (s.ok) {
+                r.records.emplace_back(new record_map());
+                map_records(*r.records.back(), s);
+            }
     r.norms.clear();   /* a reopened shard may be at a new revision */
 }
 
@@ -1399,7 +1400,7 @@ extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
             sou_hit &h = out->hits[i];
             const char *rec = nullptr;
             size_t len = 0;
-            if (!params->records_from_values && r->records_usable) {
+            if (!params->records_from_values && nsub > 0) {
                 Xapian::docid d = h.docid - 1;
                 rec = sou_recmap_get(&r->records[d % nsub]->m,
                                      static_cast<uint32_t>(d / nsub + 1), &len);
