@@ -14,6 +14,14 @@
  *       Output: qid \t nanoseconds \t matches \t id,id,... (matches is -1
  *       when the expression is rejected; with a limit it is the rows
  *       returned, FTS5 does not estimate totals).
+ *   bench-fts5 query --throughput T [--passes N] [--limit N] DBFILE QUERIES
+ *       T threads, each with its own read-only connection and statement,
+ *       each runs one untimed warm-up pass over the file, then (together,
+ *       after a barrier) the whole file N times (--passes, default 1),
+ *       thread i starting at query i*len/T, top --limit with snippet() as
+ *       above; wall time from the start to the last thread's end. Output:
+ *       one JSON line {"engine":"fts5-TOKENIZER","threads":T,"queries":Q,
+ *       "seconds":W,"qps":X,"errors":E} (the tokenizer read from the table).
  *
  * Query text -> MATCH: whitespace separates tokens, "..." keeps a phrase;
  * every token or phrase becomes an FTS5 string ("tok", quotes doubled), so
@@ -22,6 +30,7 @@
  * tokenizer a string shorter than 3 characters matches nothing (FTS5's
  * documented behaviour); we do not rewrite such queries into LIKE scans.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,19 +147,158 @@ static int cmp_ll(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static const char *SQL_TOP =
+    "SELECT rowid, snippet(passages, 1, '<b>', '</b>', '…', 24) FROM passages "
+    "WHERE passages MATCH ?1 ORDER BY rank LIMIT ?2";
+static const char *SQL_ALL = "SELECT rowid FROM passages WHERE passages MATCH ?1";
+
+/* ---- --throughput: T threads, one connection each ---------------------- */
+
+typedef struct tp_shared {
+    char **queries;
+    size_t nq;
+    const char *dbfile;
+    long limit;
+    int threads, passes;
+    pthread_barrier_t warm, start;
+} tp_shared;
+
+typedef struct tp_thread {
+    tp_shared *sh;
+    int id, failed;
+    long long runs, errors;
+    size_t sink;
+} tp_thread;
+
+/* One query on st: 1 when the expression is rejected. */
+static int tp_one(tp_thread *t, sqlite3_stmt *st, const char *q)
+{
+    sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
+    if (t->sh->limit > 0) sqlite3_bind_int64(st, 2, t->sh->limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        t->sink += (size_t)sqlite3_column_int64(st, 0);
+        if (t->sh->limit > 0) t->sink += (size_t)sqlite3_column_bytes(st, 1);
+    }
+    sqlite3_reset(st);
+    return rc != SQLITE_DONE;
+}
+
+static void *tp_main(void *arg)
+{
+    tp_thread *t = arg;
+    tp_shared *sh = t->sh;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_open_v2(sh->dbfile, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, 0) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(db, sh->limit > 0 ? SQL_TOP : SQL_ALL, -1, &st, 0) != SQLITE_OK) {
+        fprintf(stderr, "bench-fts5: %s: %s\n", sh->dbfile, sqlite3_errmsg(db));
+        t->failed = 1;
+    }
+    if (!t->failed)
+        for (size_t q = 0; q < sh->nq; q++) tp_one(t, st, sh->queries[q]);   /* warm-up */
+    pthread_barrier_wait(&sh->warm);
+    pthread_barrier_wait(&sh->start);
+    if (!t->failed) {
+        size_t first = sh->nq ? (size_t)t->id * sh->nq / (size_t)sh->threads : 0;
+        for (int pass = 0; pass < sh->passes; pass++)
+            for (size_t k = 0; k < sh->nq; k++) {
+                t->errors += tp_one(t, st, sh->queries[(first + k) % sh->nq]);
+                t->runs++;
+            }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return NULL;
+}
+
+/* The tokenizer named in the table's CREATE statement ("trigram", ...). */
+static void table_tokenizer(const char *dbfile, char *out, size_t cap)
+{
+    snprintf(out, cap, "?");
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    if (sqlite3_open_v2(dbfile, &db, SQLITE_OPEN_READONLY, 0) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE name='passages'", -1, &st,
+                           0) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            const char *sql = (const char *)sqlite3_column_text(st, 0);
+            const char *k = sql ? strstr(sql, "tokenize='") : NULL;
+            if (k) {
+                k += strlen("tokenize='");
+                size_t n = strcspn(k, "' ");
+                if (n >= cap) n = cap - 1;
+                memcpy(out, k, n);
+                out[n] = 0;
+            }
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+}
+
+static int run_throughput(const char *dbfile, char **queries, size_t nq, long limit,
+                          int threads, int passes)
+{
+    tp_shared sh = {.queries = queries, .nq = nq, .dbfile = dbfile, .limit = limit,
+                    .threads = threads, .passes = passes};
+    tp_thread *ts = calloc((size_t)threads, sizeof *ts);
+    pthread_t *tid = calloc((size_t)threads, sizeof *tid);
+    if (!ts || !tid) return 1;
+    pthread_barrier_init(&sh.warm, NULL, (unsigned)threads + 1);
+    pthread_barrier_init(&sh.start, NULL, (unsigned)threads + 1);
+    for (int k = 0; k < threads; k++) {
+        ts[k].sh = &sh;
+        ts[k].id = k;
+        if (pthread_create(&tid[k], NULL, tp_main, &ts[k])) {
+            fprintf(stderr, "bench-fts5: cannot start thread %d\n", k);
+            return 1;
+        }
+    }
+    pthread_barrier_wait(&sh.warm);
+    long long t0 = now_ns();
+    pthread_barrier_wait(&sh.start);
+    for (int k = 0; k < threads; k++) pthread_join(tid[k], NULL);
+    double secs = (double)(now_ns() - t0) / 1e9;
+    long long runs = 0, errors = 0;
+    size_t sink = 0;
+    int failed = 0;
+    for (int k = 0; k < threads; k++) {
+        runs += ts[k].runs;
+        errors += ts[k].errors;
+        sink += ts[k].sink;
+        failed |= ts[k].failed;
+    }
+    char tok[64];
+    table_tokenizer(dbfile, tok, sizeof tok);
+    if (!failed)
+        printf("{\"engine\":\"fts5-%s\",\"threads\":%d,\"queries\":%lld,\"seconds\":%.6f,"
+               "\"qps\":%.3f,\"errors\":%lld}\n",
+               tok, threads, runs, secs, secs > 0 ? (double)runs / secs : 0.0, errors);
+    if (sink == (size_t)-1) fputc(' ', stderr);   /* keep the work observable */
+    pthread_barrier_destroy(&sh.warm);
+    pthread_barrier_destroy(&sh.start);
+    free(ts);
+    free(tid);
+    return failed;
+}
+
 static int do_query(int argc, char **argv)
 {
     long limit = 10;
-    int warmup = 0, passes = 1, i = 0;
+    int warmup = 0, passes = 1, threads = 0, i = 0;
     for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
         if (!strcmp(argv[i], "--limit") && i + 1 < argc) limit = atol(argv[++i]);
         else if (!strcmp(argv[i], "--warmup")) warmup = 1;
         else if (!strcmp(argv[i], "--passes") && i + 1 < argc) passes = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--throughput") && i + 1 < argc) threads = atoi(argv[++i]);
         else break;
     }
     if (passes < 1) passes = 1;
-    if (argc - i != 2) {
-        fprintf(stderr, "usage: bench-fts5 query [--limit N] [--warmup] [--passes N] DBFILE QUERIES\n");
+    if (argc - i != 2 || threads < 0) {
+        fprintf(stderr, "usage: bench-fts5 query [--limit N] [--warmup] [--passes N] DBFILE QUERIES\n"
+                        "       bench-fts5 query --throughput T [--passes N] [--limit N] DBFILE QUERIES\n");
         return 2;
     }
     FILE *qf = fopen(argv[i + 1], "rb");
@@ -171,15 +319,18 @@ static int do_query(int argc, char **argv)
     }
     free(line);
     fclose(qf);
+    if (threads > 0) {
+        int rc = run_throughput(argv[i], queries, nq, limit, threads, passes);
+        for (size_t q = 0; q < nq; q++) free(queries[q]);
+        free(queries);
+        return rc;
+    }
 
     sqlite3 *db;
     if (sqlite3_open_v2(argv[i], &db, SQLITE_OPEN_READONLY, 0) != SQLITE_OK)
         return die_db(db, argv[i]);
     sqlite3_stmt *st;
-    const char *sql = limit > 0
-        ? "SELECT rowid, snippet(passages, 1, '<b>', '</b>', '…', 24) FROM passages "
-          "WHERE passages MATCH ?1 ORDER BY rank LIMIT ?2"
-        : "SELECT rowid FROM passages WHERE passages MATCH ?1";
+    const char *sql = limit > 0 ? SQL_TOP : SQL_ALL;
     if (sqlite3_prepare_v2(db, sql, -1, &st, 0) != SQLITE_OK) return die_db(db, "prepare");
     size_t idcap = 1 << 16;
     char *ids = malloc(idcap);
@@ -232,6 +383,7 @@ int main(int argc, char **argv)
     if (argc == 5 && !strcmp(argv[1], "index")) return do_index(argv[2], argv[3], argv[4]);
     if (argc >= 2 && !strcmp(argv[1], "query")) return do_query(argc - 2, argv + 2);
     fprintf(stderr, "usage: bench-fts5 index trigram|unicode61 PASSAGES DBFILE\n"
-                    "       bench-fts5 query [--limit N] [--warmup] DBFILE QUERIES\n");
+                    "       bench-fts5 query [--limit N] [--warmup] [--passes N] DBFILE QUERIES\n"
+                    "       bench-fts5 query --throughput T [--passes N] [--limit N] DBFILE QUERIES\n");
     return 2;
 }
