@@ -52,7 +52,8 @@
 //       one untimed warm-up pass, then T threads sharing one IndexSearcher, each
 //       running every query P times (default 1) from query i*len/T on, top N
 //       (default 10) with snippets; prints one JSON line:
-//       {"engine":"lucene","threads":T,"queries":Q,"seconds":WALL,"qps":Q/WALL}
+//       {"engine":"lucene","threads":T,"queries":Q,"seconds":WALL,"qps":Q/WALL,"errors":E}
+//       (E: runs whose query could not be built, as bench-fts5 reports them)
 //
 // Ranking ties are broken by Lucene's docid, and two indexing threads make the docid
 // order depend on timing: equal scores can come out in a different order after
@@ -428,6 +429,7 @@ public final class BenchLucene {
         for (String q : queries) warm.run(q);
         CyclicBarrier start = new CyclicBarrier(threads + 1);
         Exception[] failure = new Exception[threads];
+        long[] errors = new long[threads];
         Thread[] pool = new Thread[threads];
         for (int t = 0; t < threads; t++) {
             final int me = t;
@@ -438,7 +440,7 @@ public final class BenchLucene {
                     int from = (int) ((long) me * nq / threads);
                     for (int pass = 0; pass < passes; pass++)
                         for (int k = 0; k < nq; k++)
-                            runner.run(queries.get((from + k) % nq));
+                            if (runner.run(queries.get((from + k) % nq)).matches < 0) errors[me]++;
                 } catch (Exception e) {
                     failure[me] = e;
                 }
@@ -453,8 +455,8 @@ public final class BenchLucene {
             if (e != null) throw e;
         long total = (long) threads * passes * nq;
         System.out.printf(Locale.ROOT,
-                "{\"engine\":\"lucene\",\"threads\":%d,\"queries\":%d,\"seconds\":%.3f,\"qps\":%.1f}%n",
-                threads, total, secs, total / secs);
+                "{\"engine\":\"lucene\",\"threads\":%d,\"queries\":%d,\"seconds\":%.6f,\"qps\":%.3f,\"errors\":%d}%n",
+                threads, total, secs, total / secs, Arrays.stream(errors).sum());
         return 0;
     }
 
