@@ -44,7 +44,8 @@
 // wdf even in a class that always has positions (Xapian 1.4.22 stores a
 // position list of exactly {0, 1} as {1}: "foo foo bar" keeps foo at 1).
 //
-// Output: one JSON object on stdout.
+// An index whose metadata says "sou:positions" "0" (built without
+// positions) gets no position walk. Output: one JSON object on stdout.
 #include <xapian.h>
 
 #include <unicode/uchar.h>
@@ -216,6 +217,10 @@ int main(int argc, char **argv)
         auto t0 = std::chrono::steady_clock::now();
         std::vector<std::string> paths(argv + i, argv + argc);
         Xapian::Database db = open_all(paths);
+        // an index built without positions (metadata "sou:positions" "0",
+        // index format 3) has none to count
+        const std::string positions_meta = db.get_metadata("sou:positions");
+        if (positions_meta == "0") no_positions = true;
         // pass 1: classes, termfreq and collection frequency (term lists only)
         std::vector<std::string> names;
         std::map<std::string, size_t> class_ids;
@@ -316,11 +321,14 @@ int main(int argc, char **argv)
                       threads, no_positions ? "false" : "true");
         out += b;
         out += "\"positions_method\":";
-        json_string(out, no_positions ? "not counted (--no-positions)" : all_positions
+        json_string(out, positions_meta == "0" ? "none: index built without positions (sou:positions 0)"
+                         : no_positions ? "not counted (--no-positions)" : all_positions
             ? "exact for every class: PostingIterator::positionlist_begin(), counted, on every posting"
             : "exact for classes indexed with positions (PostingIterator::positionlist_begin(), "
               "counted, on every posting); classes indexed without positions checked on each term's "
               "first posting only");
+        out += ",\"sou_positions\":";
+        json_string(out, positions_meta);
         out += ",\"total\":";
         row(all);
         out += "},\"classes\":{";
