@@ -876,6 +876,40 @@ size_t sou_analyzer_word_pairs(const char *const (**pairs)[2])
     return sou_fold_word_pair_count;
 }
 
+int sou_analyzer_is_cjk(const sou_analyzer *a, uint32_t c)
+{
+    return (props_of(a, c) & SOU_CP_CJK) != 0;
+}
+
+/* Each character of s is its own fold and starts a normalization segment
+ * (fold_block folds it alone): then wherever s stands in a text, followed
+ * by a character that starts a segment, the folded text has s there. */
+int sou_analyzer_holds_as_folded(const sou_analyzer *a, const char *text, size_t len,
+                                 const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (n == 0 || n > len) return 0;
+    for (size_t i = 0, k; i < n; i += k) {
+        uint32_t c = decode_utf8(u, n, i, &k), v;
+        if (c < 0x10000) {
+            v = a->map[c];
+        } else {
+            const sou_fold_supp *x = find_supp(c);
+            v = x ? (a->opts.fold_traditional ? x->t2s : x->plain) : c;
+        }
+        if (v != c || c == 0xFFFD || !has_bb(c)) return 0;
+    }
+    const unsigned char *t = (const unsigned char *)text, *end = t + len - n;
+    for (const unsigned char *p = t; p <= end; p++) {
+        p = memchr(p, u[0], (size_t)(end - p) + 1);
+        if (!p) return 0;
+        if (memcmp(p, u, n) != 0) continue;
+        size_t after = (size_t)(p - t) + n, k;
+        if (after == len || has_bb(decode_utf8(t, len, after, &k))) return 1;
+    }
+    return 0;
+}
+
 char *sou_analyzer_fold(sou_analyzer *a, const char *text, size_t len, size_t *out_len)
 {
     size_t off = fold_block(a, (const unsigned char *)text, len, 0, (size_t)-1);

@@ -130,6 +130,18 @@ const char *sou_analyzer_identity(const sou_analyzer *a);
  * Returns the number of pairs; *pairs points to static data. */
 size_t sou_analyzer_word_pairs(const char *const (**pairs)[2]);
 
+/* 1 if the folded code point c is a CJK character: it gets a position of
+ * its own, and a CJK_BIGRAM links it with a CJK neighbour. */
+int sou_analyzer_is_cjk(const sou_analyzer *a, uint32_t c);
+
+/* 1 if text[0..len) holds the folded string s[0..n) (whole characters)
+ * unchanged, at a place where folding leaves it as it is: then the
+ * folded text holds it too. 0 says only that this quick look did not find
+ * it (Traditional or full-width text, a combining mark after it): fold the
+ * text to know. */
+int sou_analyzer_holds_as_folded(const sou_analyzer *a, const char *text, size_t len,
+                                 const char *s, size_t n);
+
 /* Fold text the way the analyzer does (NFKC case fold + T2S, invalid UTF-8
  * as U+FFFD) into a malloc'd NUL-terminated string the caller frees.
  * Used by snippets and tests; returns NULL on allocation failure. */
