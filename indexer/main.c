@@ -63,6 +63,10 @@ static void usage(FILE *f)
 "                      DIR is member K of an N-way shard set\n"
 "  --stub FILE         with --shard: add/update DIR's line in stub FILE\n"
 "  --compact           merge the shards into one compact database at the end\n"
+"  --positions         store term positions (default only with --shard: parts\n"
+"                      served by xapian-tcpsrv need them); without, phrases\n"
+"                      are checked against the stored passage text\n"
+"  --no-positions      do not store them (the default for a new index)\n"
 "  --prune             remove sources not among this run's inputs (skipped\n"
 "                      when an input fails or the run is interrupted)\n"
 "speed:\n"
@@ -160,7 +164,7 @@ int main(int argc, char **argv)
     }
     enum { O_FORMAT = 256, O_ENCODING, O_ID, O_TITLE, O_TEXT, O_PCHARS,
            O_THREADS, O_SHARDS, O_SHARD, O_STUB, O_COMPACT, O_PRUNE,
-           O_CPASS, O_CMB, O_QUIET, O_HELP, O_INDEX };
+           O_CPASS, O_CMB, O_QUIET, O_HELP, O_INDEX, O_POS, O_NOPOS };
     static const struct option opts[] = {
         {"index", required_argument, 0, O_INDEX},
         {"format", required_argument, 0, O_FORMAT},
@@ -175,6 +179,8 @@ int main(int argc, char **argv)
         {"stub", required_argument, 0, O_STUB},
         {"compact", no_argument, 0, O_COMPACT},
         {"prune", no_argument, 0, O_PRUNE},
+        {"positions", no_argument, 0, O_POS},
+        {"no-positions", no_argument, 0, O_NOPOS},
         {"commit-passages", required_argument, 0, O_CPASS},
         {"commit-mb", required_argument, 0, O_CMB},
         {"quiet", no_argument, 0, O_QUIET},
@@ -187,6 +193,7 @@ int main(int argc, char **argv)
     cfg.threads = cores > 0 ? (unsigned)cores : 1;
     cfg.default_shards = cfg.threads < MAX_DEFAULT_SHARDS ? cfg.threads
                                                           : MAX_DEFAULT_SHARDS;
+    cfg.positions = -1;
     cfg.commit_passages = DEFAULT_COMMIT_PASSAGES;
     cfg.commit_bytes = (uint64_t)DEFAULT_COMMIT_MB << 20;
     cli c = {0};
@@ -238,6 +245,8 @@ int main(int argc, char **argv)
         case O_STUB: cfg.stub_file = optarg; break;
         case O_COMPACT: cfg.compact = 1; break;
         case O_PRUNE: cfg.prune = 1; break;
+        case O_POS: cfg.positions = 1; break;
+        case O_NOPOS: cfg.positions = 0; break;
         case O_CPASS:
             if (parse_uint("--commit-passages", optarg, 1ull << 40, &v) || v == 0)
                 return EXIT_USAGE;

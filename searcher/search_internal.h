@@ -10,6 +10,14 @@
 #include "sou/search.h"
 #include "sou/store.h"
 
+/* Phrases checked against passage records (run/phrase_check.c): one per
+ * index handle, as it keeps an analyzer and the last analysis. */
+typedef struct sou_phrase_checker sou_phrase_checker;
+int sou_phrase_checker_new(sou_phrase_checker **out);
+void sou_phrase_checker_free(sou_phrase_checker *c);   /* accepts NULL */
+/* sou_phrase_check_cb (sou/store.h); ctx is a sou_phrase_checker. */
+int sou_phrase_holds(void *ctx, const sou_phrase *ph, const char *rec, size_t len);
+
 struct sou_index {
     sou_reader *reader;
     sou_analyzer *analyzer;
@@ -17,6 +25,7 @@ struct sou_index {
      * weight and are never highlighted, and the dictionary segmentation
      * was a quarter of the analyzer's instructions in highlighting. */
     sou_analyzer *hl_analyzer;
+    sou_phrase_checker *checker;   /* for indexes without positions */
     char *identity;            /* the index's (== ours), NUL-terminated */
     char **shards;             /* resolved names given to the reader */
     size_t nshards;

@@ -25,7 +25,8 @@
  *
  * Every shard's metadata holds SOU_META_IDENTITY (analyzer identity),
  * SOU_META_FORMAT (SOU_INDEX_FORMAT), SOU_META_SHARD ("i/M"), SOU_META_SHARDSET ("K/N"
- * when built with --shard K/N, else empty) and SOU_META_STATS (JSON,
+ * when built with --shard K/N, else empty), SOU_META_POSITIONS ("1"/"0",
+ * the same in every shard) and SOU_META_STATS (JSON,
  * written by the pipeline: that shard's sources, passages, text bytes).
  * Source s lives in shard (splitmix64(fnv1a64(s)) % M), so a re-run sends a
  * re-indexed source to the shard that holds its old passages; opening an
@@ -290,16 +291,17 @@ static int meta_set(sou_writer *w, const char *key, const char *val,
 
 /* Check (existing) or write (new) the metadata of shard i. */
 static int shard_check(sou_layout *l, size_t i, const char *identity,
-                       const char *shardset, sou_error *err)
+                       const char *shardset, int positions, sou_error *err)
 {
     sou_writer *w = l->writers[i];
     char want_shard[64];
     snprintf(want_shard, sizeof want_shard, "%zu/%zu", i, l->nshards);
-    char *id = NULL, *fmt = NULL, *sh = NULL, *set = NULL;
+    char *id = NULL, *fmt = NULL, *sh = NULL, *set = NULL, *pos = NULL;
     int rc = meta_get(w, SOU_META_IDENTITY, &id, err);
     if (rc == 0) rc = meta_get(w, SOU_META_FORMAT, &fmt, err);
     if (rc == 0) rc = meta_get(w, SOU_META_SHARD, &sh, err);
     if (rc == 0) rc = meta_get(w, SOU_META_SHARDSET, &set, err);
+    if (rc == 0) rc = meta_get(w, SOU_META_POSITIONS, &pos, err);
     if (rc != 0) goto out;
     if (id[0] == '\0') {
         uint64_t docs = 0;
@@ -311,12 +313,25 @@ static int shard_check(sou_layout *l, size_t i, const char *identity,
         if (rc == 0) rc = meta_set(w, SOU_META_FORMAT, SOU_INDEX_FORMAT, err);
         if (rc == 0) rc = meta_set(w, SOU_META_SHARD, want_shard, err);
         if (rc == 0) rc = meta_set(w, SOU_META_SHARDSET, shardset, err);
+        if (positions < 0) positions = shardset[0] != '\0';
+        if (rc == 0) rc = meta_set(w, SOU_META_POSITIONS, positions ? "1" : "0", err);
+        l->positions = positions;
         goto out;
     }
     if (strcmp(fmt, SOU_INDEX_FORMAT) != 0) {
         rc = sou_error_set(err, SOU_EVERSION, "%s: index format \"%s\", this "
-                           "sou-index writes format " SOU_INDEX_FORMAT,
-                           l->shard_paths[i], fmt);
+                           "sou-index writes format " SOU_INDEX_FORMAT
+                           ": rebuild it into a new directory (or remove %s and "
+                           "run the same command again)",
+                           l->shard_paths[i], fmt, l->dir);
+    } else if (strcmp(pos, "0") != 0 && strcmp(pos, "1") != 0) {
+        rc = sou_error_set(err, SOU_ECORRUPT, "%s: metadata %s is \"%.20s\"",
+                           l->shard_paths[i], SOU_META_POSITIONS, pos);
+    } else if (positions >= 0 && positions != (pos[0] == '1')) {
+        rc = sou_error_set(err, SOU_EINVAL, "%s was built %s positions; run "
+                           "without --%spositions, or index into a new directory",
+                           l->dir, pos[0] == '1' ? "with" : "without",
+                           positions ? "" : "no-");
     } else if (strcmp(id, identity) != 0) {
         rc = sou_error_set(err, SOU_EIDENTITY, "%s was built with analyzer "
                            "\"%s\"; this sou-index analyzes as \"%s\": index "
@@ -331,8 +346,9 @@ static int shard_check(sou_layout *l, size_t i, const char *identity,
                            "the stub lists it as %s", l->shard_paths[i], sh,
                            want_shard);
     }
+    if (rc == 0) l->positions = pos[0] == '1';
 out:
-    free(id); free(fmt); free(sh); free(set);
+    free(id); free(fmt); free(sh); free(set); free(pos);
     return rc;
 }
 
@@ -365,7 +381,7 @@ static void close_writers(sou_layout *l)
 }
 
 int sou_layout_open(const char *dir, unsigned shards, unsigned default_shards,
-                    const char *identity, const char *shardset,
+                    const char *identity, const char *shardset, int positions,
                     sou_layout **out, sou_error *err)
 {
     *out = NULL;
@@ -436,7 +452,7 @@ int sou_layout_open(const char *dir, unsigned shards, unsigned default_shards,
     }
     rc = open_writers(l, err);
     for (size_t i = 0; rc == 0 && i < l->nshards; i++)
-        rc = shard_check(l, i, identity, shardset, err);
+        rc = shard_check(l, i, identity, shardset, positions, err);
     if (rc == 0 && l->created) {
         /* Shards exist with their metadata before the stub names them. */
         rc = sou_layout_commit(l, err);

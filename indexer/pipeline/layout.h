@@ -24,17 +24,21 @@ typedef struct sou_layout {
     char **shard_paths;     /* DIR/<name> */
     sou_writer **writers;   /* one open writer per shard */
     int created;            /* the stub was written by this open */
+    int positions;          /* terms are stored with positions (SOU_META_POSITIONS) */
 } sou_layout;
 
 /* Open (creating if needed) the index at dir with `shards` shards (0: the
  * existing count, or default_shards for a new index). Takes DIR/sou.lock,
  * opens every shard writer, checks identity/format/shard metadata against
  * identity and shardset ("" or "K/N"); writes them into new shards.
+ * positions: 1 or 0 to store term positions or not, -1 for what the index
+ * has (a new index: only a shard set member has them, as its parts are
+ * made to be served by xapian-tcpsrv, which checks phrases from positions).
  * Errors: SOU_ELOCKED (another sou-index holds DIR), SOU_EIDENTITY,
- * SOU_EVERSION, SOU_EINVAL (shard count or shard set differs), store and
- * file-system errors. *out is NULL on failure. */
+ * SOU_EVERSION, SOU_EINVAL (shard count, shard set or positions differ),
+ * store and file-system errors. *out is NULL on failure. */
 int sou_layout_open(const char *dir, unsigned shards, unsigned default_shards,
-                    const char *identity, const char *shardset,
+                    const char *identity, const char *shardset, int positions,
                     sou_layout **out, sou_error *err);
 
 /* Commit every shard writer. */

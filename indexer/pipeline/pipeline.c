@@ -374,7 +374,13 @@ static uint64_t committed_text_bytes(shard *s, const char *q, size_t ql)
     return total;
 }
 
-static int add_terms(sou_doc *d, reader_pos *rp, uint32_t n)
+/* Without positions a positional term gets the wdf it would have had
+ * (one per occurrence), so document lengths and weights are unchanged.
+ * With them, the analyzer's position p is stored as p + 1: Xapian 1.4.22
+ * stores a term's position list {0, 1} as {1} (a passage "哈哈哈" was not
+ * found by 哈哈哈, nor "foo foo bar" by "foo foo"); phrases only compare
+ * positions with each other. */
+static int add_terms(sou_doc *d, reader_pos *rp, uint32_t n, int positions)
 {
     for (uint32_t i = 0; i < n; i++) {
         unsigned flags = *rp->p++;
@@ -382,8 +388,8 @@ static int add_terms(sou_doc *d, reader_pos *rp, uint32_t n)
         size_t len = (size_t)rd_varint(rp);
         const char *t = (const char *)rp->p;
         rp->p += len;
-        int rc = (flags & SOU_TERM_POSITIONAL)
-                     ? sou_doc_add_posting(d, t, len, pos)
+        int rc = positions && (flags & SOU_TERM_POSITIONAL)
+                     ? sou_doc_add_posting(d, t, len, pos + 1)
                      : sou_doc_add_term(d, t, len, 1);
         if (rc != 0) return rc;
     }
@@ -471,8 +477,8 @@ static int write_chunk(shard *s, chunk *c, sou_error *e)
             sp.p += l;
         }
         reader_pos tp = {title_terms, rp.p};
-        if (rc == 0) rc = add_terms(d, &tp, ntitle);
-        if (rc == 0) rc = add_terms(d, &rp, nterms);
+        if (rc == 0) rc = add_terms(d, &tp, ntitle, r->layout->positions);
+        if (rc == 0) rc = add_terms(d, &rp, nterms, r->layout->positions);
         unsigned char ord[4] = {(unsigned char)(parsed.ordinal >> 24),
                                 (unsigned char)(parsed.ordinal >> 16),
                                 (unsigned char)(parsed.ordinal >> 8),
@@ -907,7 +913,7 @@ int sou_index_run(const sou_index_config *cfg, char *const *paths, size_t n,
     if (rc == 0)
         rc = sou_layout_open(cfg->dir, cfg->shards, cfg->default_shards,
                              sou_analyzer_identity(workers[0].an), shardset,
-                             &r->layout, err);
+                             cfg->positions, &r->layout, err);
     if (rc == 0) {
         r->nshards = r->layout->nshards;
         r->shards = calloc(r->nshards, sizeof *r->shards);

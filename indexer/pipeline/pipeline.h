@@ -47,6 +47,8 @@ typedef struct sou_index_config {
     unsigned shard_k, shard_n;    /* --shard K/N (shard_n 0: whole corpus) */
     const char *stub_file;        /* --stub: list DIR in this stub file */
     int compact, prune;
+    int positions;                /* 1/0: store positions or not; -1: as the
+                                     index has them (sou_layout_open) */
     uint64_t commit_passages;     /* commit a shard after this many... */
     uint64_t commit_bytes;        /* ...or this many passage text bytes */
     volatile sig_atomic_t *stop;  /* set (by a signal): stop between sources */

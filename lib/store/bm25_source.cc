@@ -3,6 +3,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <new>
+#include <string>
+
+#include "sou/terms.h"
 
 namespace sou_store {
 
@@ -207,22 +211,34 @@ std::string Bm25Source::get_description() const
 
 Bm25PhraseSource::Bm25PhraseSource(const sou_norms *norms,
                                    const std::vector<bm25_term> &terms,
-                                   Xapian::doccount collection_size)
-    : norms_(norms), terms_(terms), collection_size_(collection_size)
+                                   Xapian::doccount collection_size,
+                                   const phrase_checker *check, uint32_t window)
+    : norms_(norms), terms_(terms), collection_size_(collection_size),
+      check_(check), window_(window)
 {
+    for (const bm25_term &t : terms_) {
+        names_.push_back(t.term.data());
+        lens_.push_back(t.term.size());
+    }
 }
 
 Bm25PhraseSource *Bm25PhraseSource::clone() const
 {
-    return new Bm25PhraseSource(norms_, terms_, collection_size_);
+    return new Bm25PhraseSource(norms_, terms_, collection_size_, check_, window_);
 }
 
 void Bm25PhraseSource::init(const Xapian::Database &db)
 {
     const size_t n = terms_.size();
+    db_ = db;
+    map_ = nullptr;
+    if (check_ && db.internal.size() == 1)
+        for (const auto &m : check_->maps)
+            if (m.first == db.internal[0].get()) map_ = m.second;
     legs_.assign(n, bm25_leg());
     order_.resize(n);
     did_ = 0;
+    on_ = false;
     weight_ = 0;
     at_end_ = false;
     double maxw = 0;
@@ -250,6 +266,9 @@ void Bm25PhraseSource::init(const Xapian::Database &db)
     if (at_end_) {
         max_ = est_ = 0;
         maxw = 0;
+    } else if (!norms_ && check_) {
+        /* a checking filter: asked last (see the header) */
+        max_ = est_ = db.get_doccount();
     }
     set_maxweight(maxw);
 }
@@ -258,13 +277,13 @@ void Bm25PhraseSource::next(double min_wt)
 {
     if (at_end_) return;
     bm25_leg &lead = legs_[order_[0]];
-    if (did_ != 0) ++lead.it;
+    if (on_) ++lead.it;
     settle(min_wt);
 }
 
 void Bm25PhraseSource::skip_to(Xapian::docid did, double min_wt)
 {
-    if (at_end_ || (did_ != 0 && did <= did_)) return;
+    if (at_end_ || (on_ && did <= did_)) return;
     bm25_leg &lead = legs_[order_[0]];
     lead.it.skip_to(did);
     settle(min_wt);
@@ -272,14 +291,60 @@ void Bm25PhraseSource::skip_to(Xapian::docid did, double min_wt)
 
 bool Bm25PhraseSource::check(Xapian::docid did, double min_wt)
 {
-    skip_to(did, min_wt);
-    return true;
+    if (norms_ || !check_) {
+        skip_to(did, min_wt);
+        return true;
+    }
+    /* the checking filter: did alone, which the AND's other parts match */
+    if (at_end_ || (on_ && did <= did_)) return true;
+    bool all = true;
+    for (bm25_leg &g : legs_) {
+        if (*g.it < did) g.it.skip_to(did);
+        if (g.at_end()) {
+            at_end_ = true;
+            return true;
+        }
+        all = all && *g.it == did;
+    }
+    if (all && holds(did)) {
+        did_ = did;
+        on_ = true;
+        weight_ = 0;
+        return true;
+    }
+    /* no match at did: next() goes on from the first posting after it */
+    bm25_leg &lead = legs_[order_[0]];
+    if (*lead.it == did) ++lead.it;
+    on_ = false;
+    return false;
 }
 
-/* The first document at or after the lead's posting that has every term
- * and whose weight reaches min_wt. */
+/* Does document did hold the phrase? (only with a checker) */
+bool Bm25PhraseSource::holds(Xapian::docid did)
+{
+    size_t len = 0;
+    const char *rec = map_ ? sou_recmap_get(map_, did, &len) : nullptr;
+    std::string slot;
+    if (!rec) {
+        slot = db_.get_document(did, Xapian::DOC_ASSUME_VALID).get_value(SOU_SLOT_RECORD);
+        rec = slot.data();
+        len = slot.size();
+    }
+    sou_phrase ph = {names_.data(), lens_.data(), names_.size(), window_};
+    int rc = check_->cb(check_->ctx, &ph, rec, len);
+    if (rc == SOU_ENOMEM) throw std::bad_alloc();
+    if (rc < 0)
+        throw Xapian::InternalError(std::string("checking a phrase against a passage: ") +
+                                    sou_strerror(rc));
+    return rc > 0;
+}
+
+/* The first document at or after the lead's posting that has every term,
+ * whose weight reaches min_wt and, with a checker, holds the phrase. */
 void Bm25PhraseSource::settle(double min_wt)
 {
+    const bool weighted = norms_ != nullptr;
+    if (!weighted) min_wt = 0;   /* a filter: Xapian's leaves weigh it */
     const double floor = min_wt > 0 ? weight_floor(min_wt) : 0;
     const size_t n = order_.size();
     bm25_leg &lead = legs_[order_[0]];
@@ -310,10 +375,13 @@ void Bm25PhraseSource::settle(double min_wt)
             continue;
         }
         double w = 0;   /* in order_, lead first, as Xapian's AND sums */
-        w += min_wt > 0 ? lead_w : lead.part();
-        for (size_t i = 1; i < n; i++) w += legs_[order_[i]].part();
-        if (min_wt <= 0 || w >= floor) {
+        if (weighted) {
+            w += min_wt > 0 ? lead_w : lead.part();
+            for (size_t i = 1; i < n; i++) w += legs_[order_[i]].part();
+        }
+        if ((min_wt <= 0 || w >= floor) && (!check_ || holds(d))) {
             did_ = d;
+            on_ = true;
             weight_ = w;
             return;
         }

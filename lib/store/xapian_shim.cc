@@ -920,6 +920,10 @@ struct sou_reader {
      * on every reopen (a remote shard's stays empty). Empty unless every
      * shard is one database, so that combined's docids map onto them. */
     std::vector<std::unique_ptr<record_map>> records;
+    /* -1: not known yet (read at the first search of a generation);
+     * 1: every shard has positions; 0: no_positions names one without */
+    int positions = -1;
+    std::string no_positions;
 };
 
 namespace {
@@ -982,6 +986,20 @@ void rebuild_combined(sou_reader &r)
                 map_records(*r.records.back(), s);
             }
     r.norms.clear();   /* a reopened shard may be at a new revision */
+    r.positions = -1;
+}
+
+/* Whether every open shard of r has positions (SOU_META_POSITIONS). */
+void read_positions(sou_reader &r)
+{
+    if (r.positions >= 0) return;
+    r.positions = 1;
+    for (const shard &s : r.shards)
+        if (s.ok && s.db.get_metadata(SOU_META_POSITIONS) == "0") {
+            r.positions = 0;
+            r.no_positions = s.name;
+            return;
+        }
 }
 
 /* Try to open shard s; on failure fill err (naming the shard). */
@@ -1244,11 +1262,14 @@ const sou_store::sou_norms &reader_norms(sou_reader &r)
 }
 
 struct fast_ctx {
-    const sou_store::sou_norms *norms;
+    const sou_store::sou_norms *norms;   /* NULL: Xapian's leaves */
     const sou_search_params &p;
     Xapian::doccount collection_size;
     double average_length;
     std::map<std::string, sou_store::term_stats> terms;   /* each term read once */
+    /* NULL: the index has positions; else phrases are checked by it */
+    const sou_store::phrase_checker *check;
+    bool unchecked_phrase;   /* a phrase met with no callback to check it */
 };
 
 Xapian::Query scaled(const Xapian::Query &q, double factor)
@@ -1272,14 +1293,60 @@ sou_store::bm25_term bm25_term_of(const sou_query *n, double factor, fast_ctx &c
                                      cx.p.min_normlen);
 }
 
+/* The unweighted leaf that checks phrase n (of term leaves) in records. */
+Xapian::Query phrase_check_leaf(const sou_query *n, fast_ctx &cx)
+{
+    std::vector<sou_store::bm25_term> terms;
+    for (const sou_query *c : n->subs)
+        terms.push_back(sou_store::bm25_term{c->term, {}, 0, 0, 0, 0, 0});
+    if (!cx.check->cb) cx.unchecked_phrase = true;
+    return Xapian::Query((new sou_store::Bm25PhraseSource(nullptr, terms, cx.collection_size,
+                                                          cx.check, n->window))
+                             ->release());
+}
+
+/* n as Xapian's own query. With positions that is n->q; without, every
+ * phrase becomes the AND of its terms (Xapian's leaves: they weigh it as
+ * Xapian weighs a phrase) filtered by an unweighted Bm25PhraseSource that
+ * checks each candidate's record. Xapian would read a phrase on a database
+ * without positions as a plain AND. */
+Xapian::Query plain_query(const sou_query *n, fast_ctx &cx)
+{
+    if (!cx.check) return n->q;
+    switch (n->kind) {
+    case sou_query::SCALE:
+        return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, plain_query(n->subs[0], cx),
+                             n->factor);
+    case sou_query::OP: {
+        std::vector<Xapian::Query> v;
+        v.reserve(n->subs.size());
+        for (const sou_query *c : n->subs) v.push_back(plain_query(c, cx));
+        if (n->op != SOU_QOP_PHRASE) return Xapian::Query(n->xop, v.begin(), v.end());
+        for (const sou_query *c : n->subs)
+            if (!is_term_leaf(c)) {   /* the builder makes phrases of terms only */
+                cx.unchecked_phrase = true;
+                return n->q;
+            }
+        return Xapian::Query(Xapian::Query::OP_FILTER,
+                             Xapian::Query(Xapian::Query::OP_AND, v.begin(), v.end()),
+                             phrase_check_leaf(n, cx));
+    }
+    case sou_query::TERM:
+    case sou_query::OTHER:
+        break;
+    }
+    return n->q;
+}
+
 /* q rebuilt with a Bm25Source for every weighted term leaf; scale factors
  * are carried down into the leaves the way Xapian carries them (outer
  * factor times inner). A phrase keeps Xapian's phrase as a filter and takes
  * its weight from its terms' sources: Xapian's phrase weight is the sum of
- * its terms' weights. Wildcards, match-all and synonyms stay Xapian's. */
+ * its terms' weights; without positions the phrase leaf checks records
+ * itself. Wildcards, match-all and synonyms stay Xapian's. */
 Xapian::Query fast_query(const sou_query *n, double factor, fast_ctx &cx)
 {
-    if (factor == 0.0) return scaled(n->q, 0.0);
+    if (factor == 0.0) return scaled(plain_query(n, cx), 0.0);
     switch (n->kind) {
     case sou_query::TERM: {
         if (n->term.empty()) break;
@@ -1300,20 +1367,23 @@ Xapian::Query fast_query(const sou_query *n, double factor, fast_ctx &cx)
         case SOU_QOP_FILTER:
         case SOU_QOP_AND_NOT:   /* only the first sub is weighted */
             for (size_t i = 0; i < n->subs.size(); i++)
-                v.push_back(i ? n->subs[i]->q : fast_query(n->subs[i], factor, cx));
+                v.push_back(i ? plain_query(n->subs[i], cx)
+                              : fast_query(n->subs[i], factor, cx));
             break;
         case SOU_QOP_PHRASE: {
             for (const sou_query *c : n->subs)
-                if (!is_term_leaf(c)) return scaled(n->q, factor);
-            if (!n->subs.empty() && n->window == n->subs.size()) {   /* exact: one weighted leaf */
+                if (!is_term_leaf(c)) return scaled(plain_query(n, cx), factor);
+            if (!n->subs.empty() && (cx.check || n->window == n->subs.size())) {
+                /* one weighted leaf, filtered by Xapian's phrase or by a
+                 * leaf checking records (any window) */
                 std::vector<sou_store::bm25_term> terms;
                 terms.reserve(n->subs.size());
                 for (const sou_query *c : n->subs) terms.push_back(bm25_term_of(c, factor, cx));
-                return Xapian::Query(Xapian::Query::OP_FILTER,
-                                     Xapian::Query((new sou_store::Bm25PhraseSource(
-                                                       cx.norms, terms, cx.collection_size))
-                                                      ->release()),
-                                     n->q);
+                Xapian::Query leaf((new sou_store::Bm25PhraseSource(cx.norms, terms,
+                                                                     cx.collection_size))
+                                       ->release());
+                return Xapian::Query(cx.check ? Xapian::Query::OP_AND : Xapian::Query::OP_FILTER,
+                                     leaf, cx.check ? phrase_check_leaf(n, cx) : n->q);
             }
             for (const sou_query *c : n->subs) v.push_back(fast_query(c, factor, cx));
             return Xapian::Query(Xapian::Query::OP_FILTER,
@@ -1321,14 +1391,14 @@ Xapian::Query fast_query(const sou_query *n, double factor, fast_ctx &cx)
                                  n->q);
         }
         default:
-            return scaled(n->q, factor);
+            return scaled(plain_query(n, cx), factor);
         }
         return Xapian::Query(n->xop, v.begin(), v.end());
     }
     case sou_query::OTHER:
         break;
     }
-    return scaled(n->q, factor);
+    return scaled(plain_query(n, cx), factor);
 }
 
 } // namespace
@@ -1348,19 +1418,40 @@ extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
         bool remote = false;
         for (const shard &s : r->shards) remote = remote || (s.ok && shard_is_remote(s));
         Xapian::Enquire enq(r->combined);
+        read_positions(*r);
+        sou_store::phrase_checker checker;
+        if (r->positions == 0) {
+            if (remote)
+                return sou_error_set(err, SOU_EINVAL,
+                                     "shard %s has no positions, and a search with remote "
+                                     "shards needs them on every shard: index it with "
+                                     "sou-index --positions", r->no_positions.c_str());
+            checker.cb = params->phrase_check;
+            checker.ctx = params->phrase_ctx;
+            for (size_t k = 0; k < r->records.size(); k++)
+                checker.maps.emplace_back(r->combined.internal[k].get(), &r->records[k]->m);
+        }
         /* Loading the lengths costs about 45 ms per million passages, so a
          * reader that answers one query (sou-search QUERY) does not. */
         const sou_store::sou_norms *norms =
             remote || params->xapian_weights || (r->searches < 2 && !r->norms.built)
                 ? nullptr : &reader_norms(*r);
-        if (norms && norms->usable) {
-            fast_ctx cx{norms, *params, r->combined.get_doccount(),
-                        r->combined.get_avlength(), {}};
+        if (norms && !norms->usable) norms = nullptr;
+        const bool own_leaves = norms || r->positions == 0;
+        fast_ctx cx{norms, *params, own_leaves ? r->combined.get_doccount() : 0,
+                    own_leaves ? r->combined.get_avlength() : 0, {},
+                    r->positions == 0 ? &checker : nullptr, false};
+        if (cx.norms) {
             enq.set_query(fast_query(q, 1.0, cx));
             out->lengths_in_memory = 1;
         } else {
-            enq.set_query(q->q);
+            enq.set_query(plain_query(q, cx));
         }
+        if (cx.unchecked_phrase)
+            return sou_error_set(err, SOU_EINVAL,
+                                 "shard %s has no positions: a phrase query needs a phrase "
+                                 "check (sou_search_params.phrase_check)",
+                                 r->no_positions.c_str());
         enq.set_weighting_scheme(Xapian::BM25Weight(params->k1, 0, 1, params->b,
                                                     params->min_normlen));
         if (params->collapse) enq.set_collapse_key(SOU_SLOT_SOURCE);

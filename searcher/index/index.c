@@ -36,6 +36,7 @@ void sou_index_close(sou_index *ix)
     sou_reader_close(ix->reader);
     sou_analyzer_free(ix->analyzer);
     sou_analyzer_free(ix->hl_analyzer);
+    sou_phrase_checker_free(ix->checker);
     free(ix->identity);
     for (size_t i = 0; i < ix->nshards; i++) free(ix->shards[i]);
     free(ix->shards);
@@ -94,6 +95,7 @@ int sou_index_open(const char *const *paths, size_t n,
         hl.cjk_words = 0;
         rc = sou_analyzer_new(&hl, &ix->hl_analyzer);
     }
+    if (rc == 0) rc = sou_phrase_checker_new(&ix->checker);
     if (rc) {
         sou_error_set(err, rc, "cannot create the analyzer: %s", sou_strerror(rc));
         goto fail;

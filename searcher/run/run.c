@@ -73,6 +73,8 @@ static int search_fn(sou_index *ix, void *vctx, sou_error *err)
     search_ctx *c = vctx;
     sou_hits_free(c->hits);
     memset(c->hits, 0, sizeof *c->hits);
+    c->params.phrase_check = sou_phrase_holds;   /* indexes without positions */
+    c->params.phrase_ctx = ix->checker;
     return sou_reader_search(ix->reader, c->query, &c->params, c->hits, err);
 }
 

@@ -182,7 +182,8 @@ static sou_reader *open_reader(const char *const *shards, size_t n, int partial)
     return r;
 }
 
-static const sou_search_params params = {0, 100, 0, 1.2, 0.75, 0.0, 1000, 0, 0, 0};
+static const sou_search_params params = {.limit = 100, .k1 = 1.2, .b = 0.75,
+                                         .check_at_least = 1000};
 
 /* Result as (text -> score): bitmask of corpus rows plus scores by row. */
 typedef struct result {

@@ -155,6 +155,22 @@ int sou_reader_termfreq(sou_reader *r, const char *term, size_t len,
                         uint64_t *out, sou_error *err);
 int sou_reader_avlength(sou_reader *r, double *out, sou_error *err);
 
+/* A phrase to check against one passage record, for indexes built without
+ * positions (sou/terms.h): terms[i] (lens[i] bytes, with their prefix: "S"
+ * for title terms) in phrase order, as given to sou_query_op, and its
+ * window. The callback returns 1 when the record (sou/record.h; rec[0..len),
+ * valid only during the call) holds the phrase at the positions the
+ * analyzer gives its text or title, 0 when not, or a negative SOU_E* code,
+ * which fails the search. */
+typedef struct sou_phrase {
+    const char *const *terms;
+    const size_t *lens;
+    size_t n;
+    uint32_t window;
+} sou_phrase;
+typedef int (*sou_phrase_check_cb)(void *ctx, const sou_phrase *phrase,
+                                   const char *rec, size_t len);
+
 typedef struct sou_search_params {
     uint64_t offset, limit;   /* limit 0 is valid: counts only */
     int collapse;             /* best passage per source (SOU_SLOT_SOURCE) */
@@ -174,6 +190,12 @@ typedef struct sou_search_params {
      * from the shard's record file where it covers the hit (one mapped
      * read; lib/store/record_file.h), else from the value slot. */
     int records_from_values;
+    /* Checks phrases on indexes without positions (required there when the
+     * query has a phrase: SOU_EINVAL otherwise); called from inside the
+     * search, on the calling thread, for documents that have every term of
+     * a phrase, at most once per document and phrase. */
+    sou_phrase_check_cb phrase_check;
+    void *phrase_ctx;
 } sou_search_params;
 
 typedef struct sou_hit {
@@ -190,6 +212,9 @@ typedef struct sou_hits {
     size_t records_from_file;/* hits whose record came from a record file */
 } sou_hits;
 
+/* Shards without positions (SOU_META_POSITIONS "0") have their phrases
+ * checked by params->phrase_check; a reader with a remote shard needs
+ * positions on every shard (SOU_EINVAL naming the shard otherwise). */
 int sou_reader_search(sou_reader *r, const sou_query *q,
                       const sou_search_params *params, sou_hits *out,
                       sou_error *err);

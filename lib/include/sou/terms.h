@@ -7,7 +7,6 @@
  *
  *   Z<stem>     Snowball stem of a body word (no positions)
  *   S<term>     a title term: the analyzer's output over the title, prefixed
- *               (positional terms keep positions so title:"..." phrases work)
  *   Q<source>   unique source id term: every passage of a source carries it;
  *               delete_document(Q<source>) removes a source's passages
  *   XP<prefix>  every '/'-bounded prefix of the source id ("a/", "a/b/",
@@ -31,7 +30,21 @@
  * by sou's writer, mapped by readers; lib/store/record_file.h), and from
  * the slot where that copy does not cover the hit. The copy is derived: a
  * writer rebuilds it from the slot, so an index without it is still
- * format "2". Format "1" kept the record in document data.
+ * format "3". Format "2" always had positions; format "1" kept the record
+ * in document data.
+ *
+ * Positions: an index is built with or without them (SOU_META_POSITIONS;
+ * sou-index --positions, and by default for the parts of a shard set,
+ * --shard K/N, which are made to be served by xapian-tcpsrv). Without
+ * them every term is stored with its wdf only, and a phrase (a CJK string's
+ * bigrams and joins, quoted words, title phrases) is the AND of its terms
+ * checked against the passage record's text or title (sou/store.h,
+ * sou_phrase_check_cb): the positions are the analyzer's, so a match is
+ * what a positional phrase would match, and the weights, which come from
+ * wdf and lengths, are the same. Positions were 28% of the compacted
+ * index. Xapian's own matcher (xapian-tcpsrv) can only check phrases from
+ * positions, so a search with a remote shard needs every shard to have
+ * them.
  *
  * Metadata keys: see SOU_META_* below.
  */
@@ -50,7 +63,8 @@
 
 #define SOU_META_IDENTITY "sou:identity"   /* sou_analyzer_identity() */
 #define SOU_META_FORMAT "sou:format"       /* SOU_INDEX_FORMAT */
-#define SOU_INDEX_FORMAT "2"                /* the layout described here */
+#define SOU_INDEX_FORMAT "3"                /* the layout described here */
+#define SOU_META_POSITIONS "sou:positions" /* "1": terms have positions; "0" */
 #define SOU_META_STATS "sou:stats"         /* JSON: files, passages, bytes */
 
 #endif
