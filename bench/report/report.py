@@ -37,6 +37,18 @@ def engine_name(e, rep=None):
     return ENGINE_NAMES.get(e, e)
 
 
+def terms_with_positions(ic):
+    """bench-index-cost of the queried index, or of the shard set with
+    positions when the queried index has none (same postings, and the
+    positions they would have); "layout" names which."""
+    for k in ("queried", "shards_with_positions"):
+        t = (ic.get(k) or {}).get("terms", {})
+        if "classes" in t and (t.get("positions_counted", True) or k != "queried"
+                               or "shards_with_positions" not in ic):
+            return dict(t, layout=k)
+    return dict((ic.get("queried") or {}).get("terms", {}), layout="queried")
+
+
 def class_totals(classes):
     """Term classes with every title_* class summed into "title"."""
     out = {}
@@ -151,11 +163,11 @@ def plots(rep, latencies, out):
     if ix:
         # build time in two parts where an engine reports them
         with open(os.path.join(out, "index_build.dat"), "w") as fh:
-            for e in engines + ["sou_compact"]:
+            for e in engines + ["sou_shards"]:
                 s = ix.get(e)
                 if not s:
                     continue
-                name = "sou --compact" if e == "sou_compact" else ENGINE_NAMES[e]
+                name = "sou shards+positions" if e == "sou_shards" else ENGINE_NAMES[e]
                 if e == "lucene":
                     a, b = s["add_commit_seconds"], s["merge_seconds"]
                     name = "Lucene (add | merge)"
@@ -189,7 +201,7 @@ def plots(rep, latencies, out):
             for n, b in names:
                 if b >= 1024:
                     fh.write(f"\"{n}\" {b / 1e6:.4f}\n")
-        ct = class_totals(q["terms"]["classes"])
+        ct = class_totals(terms_with_positions(ic)["classes"])
         with open(os.path.join(out, "index_cost_classes.dat"), "w") as fh:
             fh.write("class postings positions\n")
             for k, name in TERM_CLASSES:
@@ -339,9 +351,11 @@ def write(rep, latencies, out):
                 w(f"not measured: {a.get('error', 'no output')}\n")
         w("### Indexing\n")
         w("sou-index reads the corpus documents (JSON Lines), splits passages, analyzes "
-          "with all cores and writes its index as a user runs it (one shard per core, no "
-          "--compact; the last row is a second, timed build with --compact, the index the "
-          "queries below run on; its ratios are to stock Xapian); each peer reads the passages sou made "
+          "with all cores and writes its index as a user runs it (one shard per core, merged "
+          "into one database without positions at the end: the index the queries below run "
+          "on); the last row is a second, timed build of the same documents as shards with "
+          "positions (--no-compact --positions, what xapian-tcpsrv serves in the remote "
+          "stage; its ratios are to stock Xapian); each peer reads the passages sou made "
           "(pre-split) and indexes them with one writer / one transaction. MB/s counts the "
           "same passage-text bytes for every engine; wall time of the whole indexing run. "
           "Index size: bytes allocated on disk, as `du` counts them (Groonga's files are "
@@ -372,9 +386,9 @@ def write(rep, latencies, out):
                   f"{s['passages'] / sec:,.0f} | n/a | "
                   f"{ratio(ix['sou']['mb_per_s'], s['mb_per_s_no_merge'])} | n/a | add+commit only |")
         r = rep.get("remote") or {}
-        if "sou_compact" in ix:
-            s = ix["sou_compact"]
-            w(f"| sou-index --compact (queries run on this index) | {s['seconds']:.2f} | "
+        if "sou_shards" in ix:
+            s = ix["sou_shards"]
+            w(f"| sou-index --no-compact --positions (shards for xapian-tcpsrv) | {s['seconds']:.2f} | "
               f"{s['mb_per_s']:.2f} | {s['passages_per_s']:,.0f} | {mb(s['index_bytes'])} | "
               f"{ratio(s['mb_per_s'], ix['xapian']['mb_per_s']) if 'xapian' in ix else ''} | "
               f"{ratio(s['index_bytes'], ix['xapian']['index_bytes']) if 'xapian' in ix else ''} | |")
@@ -451,14 +465,15 @@ def write(rep, latencies, out):
     ic = rep.get("index_cost")
     if ic:
         w("### Index cost (sou)\n")
-        lays = [k for k in ("queried", "default") if k in ic]
-        lay_names = {"queried": "queried index", "default": "default layout"}
+        lays = [k for k in ("queried", "shards_with_positions") if k in ic]
+        lay_names = {"queried": "queried index", "shards_with_positions": "shards with positions"}
         w("Where sou's speed index puts its bytes (every file of every shard directory, summed "
           "by file name over the shards) and its postings and positions (`bench-index-cost`: "
           "every term of the index walked and classified by the term scheme of "
           "`lib/include/sou/terms.h`). Layouts: " +
           "; ".join(f"{lay_names[k]} `{ic[k]['path']}`" for k in lays) +
-          " (the queried index is the compacted one when it was built).\n")
+          " (the queried index is sou-index's default: one compacted database without "
+          "positions; the shards hold the same documents with positions).\n")
         names = []
         for k in lays:
             for n, b in sorted(ic[k]["bytes"]["by_name"].items(), key=lambda kv: -kv[1]):
@@ -481,10 +496,10 @@ def write(rep, latencies, out):
                 w(f"{lay_names[k]}: per shard " + ", ".join(
                     f"`{sd}` {sum(b for p, b in ic[k]['bytes']['files'].items() if os.path.dirname(p) == sd) / 1e6:.1f} MB"
                     for sd in shards) + ".\n")
-        t = ic[lays[0]].get("terms", {})
+        t = terms_with_positions(ic)
         if "classes" in t:
             tot = t["total"]
-            w(f"Terms per class ({lay_names[lays[0]]}: {t['documents']:,} passages, "
+            w(f"Terms per class ({lay_names[t['layout']]}: {t['documents']:,} passages, "
               f"{tot['terms']:,} terms, {tot['postings']:,} postings, {tot['positions']:,} positions; "
               f"walk {t['seconds']:.1f} s). postings = sum of termfreq, wdf = sum of collection "
               "frequency, positions: " + t["positions_method"] + ". A CJK unigram has positions "
@@ -515,14 +530,13 @@ def write(rep, latencies, out):
             if len(lays) > 1 and "total" in ic[lays[1]].get("terms", {}):
                 t2i = ic[lays[1]]["terms"]
                 t2 = t2i["total"]
-                fields = ("terms", "postings", "wdf") + (("positions",) if t2i.get("positions_counted") else ())
-                same = all(t2[x] == tot[x] for x in fields)
+                same = all(t2[x] == tot[x] for x in ("terms", "postings", "wdf"))
                 w(f"The {lay_names[lays[1]]}, opened as one database: {t2['terms']:,} terms, "
-                  f"{t2['postings']:,} postings, wdf {t2['wdf']:,}"
-                  + (f", {t2['positions']:,} positions" if t2i.get("positions_counted") else
-                     " (positions not counted again: same documents)")
-                  + ": " + ("the same as the queried index." if same else
-                            "different from the queried index (different documents?).") + "\n")
+                  f"{t2['postings']:,} postings, wdf {t2['wdf']:,}: "
+                  + ("the same as the queried index" if same else
+                     "different from the queried index (different documents?)")
+                  + (f"; {t2['positions']:,} positions, which the queried index does not store."
+                     if t2i.get("positions_counted") else ".") + "\n")
         elif t.get("error"):
             w(f"bench-index-cost failed: {t['error']}\n")
         if "index_cost.png" in made:

@@ -767,7 +767,8 @@ static int test_shards(void)
     char *b = xasprintf("%s/shards-b", workdir);
     char *stubf = xasprintf("%s/set.stub", workdir);
     tl_rm_rf(one); tl_rm_rf(a); tl_rm_rf(b); unlink(stubf);
-    int rc = run_index((char *[]){"--index", one, "--quiet", "--shards", "3", src, corpus, NULL}, NULL);
+    int rc = run_index((char *[]){"--index", one, "--quiet", "--shards", "3", "--no-compact",
+                                  src, corpus, NULL}, NULL);
     CHECK(rc == 0, "3-shard run exit %d", rc);
     passage *v;
     long n = load_passages(one, &v);
@@ -842,7 +843,8 @@ static int test_errors(void)
     char *idx = xasprintf("%s/err-index", workdir);
     tl_rm_rf(idx);
     char *err = NULL;
-    int rc = run_index((char *[]){"--index", idx, "--quiet", "--shards", "2", src, NULL}, NULL);
+    int rc = run_index((char *[]){"--index", idx, "--quiet", "--shards", "2", "--no-compact",
+                                  src, NULL}, NULL);
     CHECK(rc == 0, "exit %d", rc);
     rc = run_index((char *[]){"--index", idx, "--shards", "4", src, NULL}, &err);
     CHECK(rc == 2 && err && strstr(err, "2 shards"), "--shards 4 on 2: exit %d: %s", rc, err);

@@ -64,7 +64,7 @@ def kill_trials(args, chk, report):
     corpus = os.path.join(args.workdir, "kcorpus")
     make_corpus(corpus, 40, "k")
     rnd = random.Random(20240611)
-    for mode, extra, trials in (("--shards 3", ["--shards", "3"], 8),
+    for mode, extra, trials in (("--shards 3", ["--shards", "3", "--no-compact"], 8),
                                 ("--compact", ["--compact"], 8)):
         ref = os.path.join(args.workdir, "kref")
         relib.rmtree(ref)

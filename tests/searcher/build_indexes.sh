@@ -1,6 +1,7 @@
 #!/bin/sh
 # build_indexes.sh - build the searcher tests' indexes with the real sou-index:
-#   hand-index:   tests/searcher/corpus + words/corpus (hand-checked expectations)
+#   hand-index:   tests/searcher/corpus + words/corpus (hand-checked expectations),
+#                 its shards kept (--no-compact: the CLI and retry tests open one)
 #   oracle-index: corpus/sample + tests/searcher/corpus (oracle test)
 #   oracle-index-positions: the same with positions (searcher_weights)
 # Both oracle indexes also hold positions/: passages that hold every term
@@ -16,7 +17,7 @@
 set -eu
 souindex=$1 corpus=$2 sample=$3 out=$4
 rm -rf "$out/hand-index" "$out/oracle-index" "$out/oracle-index-positions"
-"$souindex" --quiet --index "$out/hand-index" "$corpus" "$(dirname "$corpus")/words/corpus"
+"$souindex" --quiet --no-compact --index "$out/hand-index" "$corpus" "$(dirname "$corpus")/words/corpus"
 "$souindex" --quiet --index "$out/oracle-index" "$sample" "$corpus" "$(dirname "$corpus")/positions"
 "$souindex" --quiet --positions --index "$out/oracle-index-positions" "$sample" "$corpus" \
   "$(dirname "$corpus")/positions"
