@@ -315,6 +315,9 @@ static int shard_check(sou_layout *l, size_t i, const char *identity,
         if (rc == 0) rc = meta_set(w, SOU_META_SHARDSET, shardset, err);
         if (positions < 0) positions = shardset[0] != '\0';
         if (rc == 0) rc = meta_set(w, SOU_META_POSITIONS, positions ? "1" : "0", err);
+        /* the parts xapian-tcpsrv serves carry records in the value slot,
+         * where it hands them back as sort keys (sou/terms.h) */
+        if (rc == 0) rc = meta_set(w, SOU_META_RECORDS, positions ? "slot" : "file", err);
         l->positions = positions;
         goto out;
     }

@@ -222,7 +222,8 @@ static void encode_source_terms(buf *b, const char *id, size_t len)
 typedef struct chunk {
     struct chunk *next;
     int flags;
-    char *id; size_t id_len;       /* source id (value SOU_SLOT_SOURCE) */
+    char *id; size_t id_len;       /* source id */
+    unsigned char key[8];          /* its collapse key (value SOU_SLOT_SOURCE) */
     uint64_t text_bytes;           /* CH_LAST: decoded bytes of the source */
     size_t npassages;
     buf b;
@@ -479,12 +480,7 @@ static int write_chunk(shard *s, chunk *c, sou_error *e)
         reader_pos tp = {title_terms, rp.p};
         if (rc == 0) rc = add_terms(d, &tp, ntitle, r->layout->positions);
         if (rc == 0) rc = add_terms(d, &rp, nterms, r->layout->positions);
-        unsigned char ord[4] = {(unsigned char)(parsed.ordinal >> 24),
-                                (unsigned char)(parsed.ordinal >> 16),
-                                (unsigned char)(parsed.ordinal >> 8),
-                                (unsigned char)parsed.ordinal};
-        if (rc == 0) rc = sou_doc_set_value(d, SOU_SLOT_SOURCE, c->id, c->id_len);
-        if (rc == 0) rc = sou_doc_set_value(d, SOU_SLOT_ORDINAL, (const char *)ord, 4);
+        if (rc == 0) rc = sou_doc_set_value(d, SOU_SLOT_SOURCE, (const char *)c->key, 8);
         if (rc == 0) rc = sou_doc_set_record(d, rec, reclen);
         if (rc != 0)
             return sou_error_set(e, rc, "building a passage document: %s",
@@ -595,6 +591,8 @@ static chunk *chunk_new(worker *w, const sou_source_doc *doc, int flags)
     if (!c->id) { free(c); return NULL; }
     memcpy(c->id, doc->id, doc->id_len);
     c->id_len = doc->id_len;
+    uint64_t h = sou_source_hash(doc->id, doc->id_len);
+    for (int i = 0; i < 8; i++) c->key[i] = (unsigned char)(h >> (56 - 8 * i));
     if (buf_reserve(&c->b, w->header.len + CHUNK_BYTES / 8) != 0) {
         chunk_free(c);
         return NULL;

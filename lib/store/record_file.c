@@ -257,7 +257,7 @@ void sou_recfile_close(sou_recfile *f)
 /* reading                                                                 */
 
 void sou_recmap_open(sou_recmap *m, const char *dir, const char *uuid,
-                     uint32_t last_docid)
+                     uint32_t last_docid, int trust_all)
 {
     memset(m, 0, sizeof *m);
     if (!dir || !uuid || strlen(uuid) != SOU_RECFILE_UUID_LEN) return;
@@ -276,7 +276,7 @@ void sou_recmap_open(sou_recmap *m, const char *dir, const char *uuid,
     /* covered is read before the data file's size: every record it covers
      * was durable in the data file before the header said so. */
     if (!header_ok(m->index, uuid, &covered)) goto fail;
-    if (covered > last_docid) covered = last_docid;
+    if (covered > last_docid || trust_all) covered = last_docid;
     if (covered > (m->index_len - HDR_LEN) / ENTRY_LEN)
         covered = (m->index_len - HDR_LEN) / ENTRY_LEN;
     if (covered == 0 || fstat(dfd, &st) != 0 || st.st_size == 0) goto fail;
@@ -311,4 +311,33 @@ const char *sou_recmap_get(const sou_recmap *m, uint32_t docid, size_t *len)
     if (rec_sum(p, (size_t)n) != (uint32_t)get_le(e + 12, 4)) return NULL;
     *len = (size_t)n;
     return p;
+}
+
+/* ======================================================================= */
+/* merging                                                                 */
+
+int sou_recfile_merge(const char *dest, const char *uuid, uint32_t last,
+                      const sou_recmap *const *srcs, const char *const *src_names,
+                      const uint32_t *const *docs, const size_t *ndocs,
+                      const uint32_t *offset, size_t n, sou_error *err)
+{
+    sou_recfile *f;
+    uint32_t covered;
+    int rc = sou_recfile_open(dest, uuid, last, &f, &covered, err);
+    if (rc) return rc;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        for (size_t k = 0; rc == 0 && k < ndocs[i]; k++) {
+            size_t len;
+            const char *rec = sou_recmap_get(srcs[i], docs[i][k], &len);
+            if (!rec)
+                rc = sou_error_set(err, SOU_ECORRUPT, "compacting: the record of document %u "
+                                   "is missing from %s/" SOU_RECFILE_DATA " (or damaged)",
+                                   docs[i][k], src_names[i]);
+            else
+                rc = sou_recfile_put(f, docs[i][k] + offset[i], rec, len, err);
+        }
+    if (rc == 0) rc = sou_recfile_sync(f, err);
+    if (rc == 0) rc = sou_recfile_cover(f, last, err);
+    sou_recfile_close(f);
+    return rc;
 }

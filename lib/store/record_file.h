@@ -1,15 +1,23 @@
 /* record_file.h - a copy of every passage record beside its shard, read
  * through mmap (the store's private C side; the shim keeps it in step).
  *
- * Why: the record of a hit lives in value slot SOU_SLOT_RECORD, where
- * Xapian keeps ~2 KB chunks of consecutive documents' values in the
- * postlist B-tree. Reading one is a B-tree descent, a multi-block tag and a
- * scan of the chunk: 6.6 us per record on the full bench index (10 random
- * records: 66 us, against 6 us from a mapped file), 41% of a median query's
- * block reads. Lucene keeps stored fields in files of their own; so does
- * sou now. The value slot stays the record of truth (remote shards return
- * it as a sort key; sou/terms.h) and this file is a derived copy that a
- * reader uses when it can prove it current, else it reads the slot.
+ * Why: in value slot SOU_SLOT_RECORD Xapian keeps ~2 KB chunks of
+ * consecutive documents' values in the postlist B-tree. Reading one is a
+ * B-tree descent, a multi-block tag and a scan of the chunk: 6.6 us per
+ * record on the full bench index (10 random records: 66 us, against 6 us
+ * from a mapped file), 41% of a median query's block reads. Lucene keeps
+ * stored fields in files of their own; so does sou.
+ *
+ * Two kinds of shard (SOU_META_RECORDS, sou/terms.h):
+ *   - "slot" (or unset): the value slot is the record of truth (remote
+ *     shards return it as a sort key) and this file a derived copy that a
+ *     reader uses when it can prove it current, else it reads the slot;
+ *   - "file": this file is the only copy (sou-index's default, an index
+ *     without positions that sou itself searches: the slot held 20% of its
+ *     bytes). A writer syncs the records before the commit that adds their
+ *     documents, so every entry up to the last committed docid is there
+ *     whether or not "covered" was raised (sou_recmap_open's trust_all);
+ *     compaction writes the new database's file (sou_recfile_merge).
  *
  * Two files in the shard's directory, beside Xapian's tables:
  *   sou-records.data   the records, appended back to back
@@ -79,12 +87,25 @@ typedef struct sou_recmap {
 
 /* Map dir's record file if it belongs to uuid; docids above last_docid
  * (the reader's revision) are never used. m->covered is 0 when there is no
- * usable file (a reader then reads the value slot). */
+ * usable file (a reader then reads the value slot, or, for a "file" shard,
+ * fails). trust_all (a "file" shard): entries up to last_docid are used
+ * whatever the header's count says (each still has its checksum checked). */
 void sou_recmap_open(sou_recmap *m, const char *dir, const char *uuid,
-                     uint32_t last_docid);
+                     uint32_t last_docid, int trust_all);
 void sou_recmap_close(sou_recmap *m);
 /* docid's record, or NULL (not covered, or its checksum does not match). */
 const char *sou_recmap_get(const sou_recmap *m, uint32_t docid, size_t *len);
+
+/* ---- merging ----------------------------------------------------------- */
+/* The record file of a compacted database (directory dest, uuid, last
+ * docid last) from its n sources' mapped files: source i's document d is
+ * dest's d + offset[i], for each d in docs[i][0..ndocs[i]) (its used
+ * docids, ascending). A record missing from a source fails with
+ * SOU_ECORRUPT naming it. */
+int sou_recfile_merge(const char *dest, const char *uuid, uint32_t last,
+                      const sou_recmap *const *srcs, const char *const *src_names,
+                      const uint32_t *const *docs, const size_t *ndocs,
+                      const uint32_t *offset, size_t n, sou_error *err);
 
 #ifdef __cplusplus
 }

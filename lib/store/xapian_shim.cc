@@ -220,6 +220,7 @@ int check_term(const char *term, size_t len)
 
 struct sou_doc {
     Xapian::Document doc;
+    std::string record;   /* sou_doc_set_record: the writer decides where */
 };
 
 extern "C" int sou_doc_new(sou_doc **out)
@@ -237,6 +238,7 @@ extern "C" void sou_doc_clear(sou_doc *d)
     if (!d) return;
     guard(nullptr, "sou_doc_clear", [&] {
         d->doc = Xapian::Document();
+        d->record.clear();
         return 0;
     });
 }
@@ -290,7 +292,7 @@ extern "C" int sou_doc_set_record(sou_doc *d, const char *rec, size_t len)
 {
     if (!d || (!rec && len)) return SOU_EINVAL;
     return guard(nullptr, "sou_doc_set_record", [&] {
-        d->doc.add_value(SOU_SLOT_RECORD, len ? std::string(rec, len) : std::string());
+        d->record.assign(rec ? rec : "", len);
         return 0;
     });
 }
@@ -303,7 +305,8 @@ struct sou_writer {
     std::string path;
     bool in_txn = false;   /* our transaction is open */
     bool failed = false;   /* a write failed: see sou_writer_close */
-    sou_recfile *records = nullptr;   /* the copy of the records (record_file.h) */
+    sou_recfile *records = nullptr;   /* the record file (record_file.h) */
+    bool records_in_slot = true;      /* SOU_META_RECORDS is not "file" */
     ~sou_writer() { sou_recfile_close(records); }
 };
 
@@ -317,9 +320,30 @@ void ensure_txn(sou_writer *w)
     w->in_txn = true;
 }
 
-/* Open the shard's record file and copy into it the records it lacks
- * (record_file.h): all of them for an index written before the file
- * existed or fresh from compaction, none in the usual case. */
+/* Every record of a "file" shard's documents 1..last is in its file (each
+ * was synced before the commit that added its document), or the file is
+ * gone or damaged: nothing else holds them. */
+int records_check(sou_writer *w, uint32_t last, sou_error *err)
+{
+    sou_recmap m;
+    sou_recmap_open(&m, w->path.c_str(), w->db.get_uuid().c_str(), last, 1);
+    uint32_t bad = 0;
+    size_t len;
+    for (uint32_t d = 1; d <= last && !bad; d++)
+        if (!sou_recmap_get(&m, d, &len)) bad = d;
+    sou_recmap_close(&m);
+    if (!bad) return 0;
+    return sou_error_set(err, SOU_ECORRUPT,
+                         "%s: the passage record of document %u is missing from %s (or "
+                         "damaged), and this index keeps its records nowhere else: "
+                         "rebuild it into a new directory",
+                         w->path.c_str(), bad, SOU_RECFILE_DATA);
+}
+
+/* Open the shard's record file and bring it up to date (record_file.h): a
+ * "slot" shard copies the records it lacks from the value slot (all of
+ * them for an index written before the file existed or fresh from
+ * compaction, none in the usual case); a "file" shard only checks them. */
 int records_attach(sou_writer *w, sou_error *err)
 {
     Xapian::docid last = w->db.get_lastdocid();
@@ -327,6 +351,10 @@ int records_attach(sou_writer *w, sou_error *err)
     int rc = sou_recfile_open(w->path.c_str(), w->db.get_uuid().c_str(), last,
                               &w->records, &covered, err);
     if (rc || covered >= last) return rc;
+    if (!w->records_in_slot) {
+        rc = records_check(w, last, err);
+        return rc ? rc : sou_recfile_cover(w->records, last, err);
+    }
     Xapian::ValueIterator it = w->db.valuestream_begin(SOU_SLOT_RECORD);
     const Xapian::ValueIterator end = w->db.valuestream_end(SOU_SLOT_RECORD);
     if (covered && it != end) it.skip_to(covered + 1);
@@ -361,6 +389,7 @@ extern "C" int sou_writer_open(const char *path, sou_writer **out,
             w->db = Xapian::WritableDatabase(
                 path, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
             ensure_txn(w);
+            w->records_in_slot = w->db.get_metadata(SOU_META_RECORDS) != "file";
             int rc = records_attach(w, err);
             if (rc) {
                 delete w;
@@ -444,9 +473,15 @@ extern "C" int sou_writer_add(sou_writer *w, const sou_doc *d, sou_error *err)
     if (!w || !d) return sou_error_set(err, SOU_EINVAL, "sou_writer_add: NULL argument");
     return writer_guard(w, err, "adding a document", [&] {
         ensure_txn(w);
-        Xapian::docid did = w->db.add_document(d->doc);
-        const std::string rec = d->doc.get_value(SOU_SLOT_RECORD);
-        return sou_recfile_put(w->records, did, rec.data(), rec.size(), err);
+        Xapian::docid did;
+        if (w->records_in_slot) {
+            Xapian::Document doc = d->doc;   /* shares d's: the value goes on it */
+            doc.add_value(SOU_SLOT_RECORD, d->record);
+            did = w->db.add_document(doc);
+        } else {
+            did = w->db.add_document(d->doc);
+        }
+        return sou_recfile_put(w->records, did, d->record.data(), d->record.size(), err);
     });
 }
 
@@ -491,7 +526,15 @@ extern "C" int sou_writer_set_metadata(sou_writer *w, const char *key,
         return sou_error_set(err, SOU_EINVAL, "sou_writer_set_metadata: NULL argument");
     return writer_guard(w, err, "setting metadata", [&] {
         ensure_txn(w);
-        w->db.set_metadata(key, len ? std::string(val, len) : std::string());
+        const std::string v = len ? std::string(val, len) : std::string();
+        if (std::strcmp(key, SOU_META_RECORDS) == 0) {
+            bool in_slot = v != "file";
+            if (in_slot != w->records_in_slot && w->db.get_lastdocid() > 0)
+                return sou_error_set(err, SOU_EINVAL, "%s: %s can only be set before the "
+                                     "first document", w->path.c_str(), SOU_META_RECORDS);
+            w->records_in_slot = in_slot;
+        }
+        w->db.set_metadata(key, v);
         return 0;
     });
 }
@@ -535,6 +578,45 @@ extern "C" int sou_writer_allterms(sou_writer *w, const char *prefix,
     });
 }
 
+namespace {
+
+/* The record file of a compacted database whose sources keep their
+ * records in files only: Xapian's compactor renumbers each source's used
+ * docids to follow the previous source's (api/compactor.cc: the range
+ * first..last of source i moves to after the ranges before it). */
+int merge_records(const char *const *srcs, size_t n, const char *dest, sou_error *err)
+{
+    std::vector<std::vector<uint32_t>> docs(n);
+    std::vector<std::unique_ptr<sou_recmap, void (*)(sou_recmap *)>> maps;
+    std::vector<const sou_recmap *> mp;
+    std::vector<const uint32_t *> dp;
+    std::vector<size_t> nd;
+    std::vector<uint32_t> offset;
+    Xapian::docid tot = 0;
+    for (size_t i = 0; i < n; i++) {
+        Xapian::Database db(srcs[i]);
+        for (Xapian::PostingIterator it = db.postlist_begin(std::string());
+             it != db.postlist_end(std::string()); ++it)
+            docs[i].push_back(*it);
+        if (!docs[i].empty()) tot -= docs[i].front() - 1;
+        offset.push_back(tot);
+        if (!docs[i].empty()) tot += docs[i].back();
+        maps.emplace_back(new sou_recmap(), [](sou_recmap *m) {
+            sou_recmap_close(m);
+            delete m;
+        });
+        sou_recmap_open(maps.back().get(), srcs[i], db.get_uuid().c_str(), db.get_lastdocid(), 1);
+        mp.push_back(maps.back().get());
+        dp.push_back(docs[i].data());
+        nd.push_back(docs[i].size());
+    }
+    Xapian::Database out(dest);
+    return sou_recfile_merge(dest, out.get_uuid().c_str(), out.get_lastdocid(), mp.data(),
+                             srcs, dp.data(), nd.data(), offset.data(), n, err);
+}
+
+} // namespace
+
 extern "C" int sou_compact(const char *const *srcs, size_t n, const char *dest,
                            sou_error *err)
 {
@@ -568,7 +650,8 @@ extern "C" int sou_compact(const char *const *srcs, size_t n, const char *dest,
             return set_xapian_error(err, code_for(e),
                                     std::string("compacting into ") + dest, e);
         }
-        return 0;
+        if (all.get_metadata(SOU_META_RECORDS) != "file") return 0;   /* rebuilt from slots */
+        return merge_records(srcs, n, dest, err);
     });
 }
 
@@ -903,6 +986,8 @@ int expand_spec(expand_ctx &cx, const std::string &spec,
 /* A shard's mapped record file (record_file.h). */
 struct record_map {
     sou_recmap m{};
+    bool only = false;    /* a "file" shard: no record in the value slot */
+    std::string name;     /* the shard, for errors */
     record_map() = default;
     record_map(const record_map &) = delete;
     record_map &operator=(const record_map &) = delete;
@@ -961,10 +1046,13 @@ bool shard_is_remote(const shard &s)
 /* Map the record file of a local glass directory shard at its revision. */
 void map_records(record_map &rm, const shard &s)
 {
+    rm.name = s.name;
     if (shard_is_remote(s) || s.kind == SHARD_INMEMORY) return;
+    rm.only = s.db.get_metadata(SOU_META_RECORDS) == "file";
     struct stat st;
     if (stat(s.path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return;
-    sou_recmap_open(&rm.m, s.path.c_str(), s.db.get_uuid().c_str(), s.db.get_lastdocid());
+    sou_recmap_open(&rm.m, s.path.c_str(), s.db.get_uuid().c_str(), s.db.get_lastdocid(),
+                    rm.only);
 }
 
 void rebuild_combined(sou_reader &r)
@@ -1509,6 +1597,22 @@ extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
         std::sort(order.begin(), order.end());
         for (const auto &o : order) {
             sou_hit &h = out->hits[o.second];
+            const record_map *rm = nsub ? r->records[(o.first - 1) % nsub].get() : nullptr;
+            if (rm && rm->only && params->records_from_values) {
+                sou_hits_free(out);
+                return sou_error_set(err, SOU_EINVAL, "shard %s keeps its records in its "
+                                     "record file only, not in the value slot",
+                                     rm->name.c_str());
+            }
+            if (rm && rm->only) {
+                sou_hits_free(out);
+                return sou_error_set(err, SOU_ECORRUPT,
+                                     "shard %s: the passage record of document %u is missing "
+                                     "from its %s (or damaged), and this index keeps its "
+                                     "records nowhere else: rebuild it",
+                                     rm->name.c_str(), static_cast<unsigned>((o.first - 1) / nsub + 1),
+                                     SOU_RECFILE_DATA);
+            }
             if (copy_out(r->combined.get_document(o.first, Xapian::DOC_ASSUME_VALID)
                              .get_value(SOU_SLOT_RECORD),
                          &h.data, &h.data_len)) {

@@ -114,12 +114,7 @@ static void add_passage(sou_writer *w, sou_analyzer *a, sou_doc *d,
              (int)(dot ? (size_t)(dot - base) : strlen(base)), base);
     sou_doc_add_boolean(d, term, strlen(term));
 
-    unsigned char ord[4] = { (unsigned char)(ordinal >> 24),
-                             (unsigned char)(ordinal >> 16),
-                             (unsigned char)(ordinal >> 8),
-                             (unsigned char)ordinal };
     sou_doc_set_value(d, SOU_SLOT_SOURCE, source, strlen(source));
-    sou_doc_set_value(d, SOU_SLOT_ORDINAL, (const char *)ord, 4);
     sou_record r = { ordinal, start, end, source, strlen(source), title,
                      strlen(title), text + start, end - start };
     char *data = NULL;

@@ -130,9 +130,6 @@ static void add_passage(sou_writer *w, sou_doc *d, const passage *p)
     snprintf(q, sizeof q, "%s%s", SOU_PREFIX_SOURCE, p->source);
     CHECK(sou_doc_add_boolean(d, q, strlen(q)) == 0, "%s", q);
     CHECK(sou_doc_set_value(d, SOU_SLOT_SOURCE, p->source, strlen(p->source)) == 0, "value");
-    unsigned char ord[4] = {(unsigned char)(p->ordinal >> 24), (unsigned char)(p->ordinal >> 16),
-                            (unsigned char)(p->ordinal >> 8), (unsigned char)p->ordinal};
-    CHECK(sou_doc_set_value(d, SOU_SLOT_ORDINAL, (const char *)ord, 4) == 0, "value");
     sou_record r = {p->ordinal, 0, strlen(p->text), p->source, strlen(p->source),
                     "title", 5, p->text, strlen(p->text)};
     char *data;
@@ -144,6 +141,10 @@ static void add_passage(sou_writer *w, sou_doc *d, const passage *p)
     CHECK_RC(rc, 0, err);
 }
 
+/* 1: new indexes keep their records in the record file only
+ * (SOU_META_RECORDS "file"; test_records_file_only). */
+static int file_only;
+
 /* Add corpus rows [from, to) with stride step to the index at dir (created
  * if missing); commit, or close without committing (the rows are dropped). */
 static void write_rows(const char *dir, size_t from, size_t to, size_t step, int commit)
@@ -154,6 +155,10 @@ static void write_rows(const char *dir, size_t from, size_t to, size_t step, int
     int rc = sou_writer_open(dir, &w, &err);
     CHECK_RC(rc, 0, err);
     if (rc) return;
+    if (file_only) {
+        rc = sou_writer_set_metadata(w, SOU_META_RECORDS, "file", 4, &err);
+        CHECK_RC(rc, 0, err);
+    }
     CHECK(sou_doc_new(&d) == 0, "doc");
     for (size_t i = from; i < to; i += step) add_passage(w, d, &corpus[i]);
     if (commit) {
@@ -1021,6 +1026,125 @@ static void test_record_file(void)
     sou_reader_close(one);
 }
 
+/* Every row of the reader's index, each record checked against its
+ * document (its length is the record's word count: a record attached to
+ * the wrong docid shows); *from_file: hits whose record came from the file. */
+static unsigned rows_all(sou_reader *r, size_t *from_file, int *rc_out)
+{
+    sou_qpool *p;
+    sou_qpool_new(&p);
+    sou_hits h;
+    sou_error err;
+    sou_search_params pp = params;
+    pp.limit = 1000;
+    unsigned rows = 0;
+    *rc_out = sou_reader_search(r, sou_query_all(p), &pp, &h, &err);
+    if (*rc_out == 0) {
+        *from_file = h.records_from_file;
+        for (size_t i = 0; i < h.n; i++) {
+            int row = row_of_record(h.hits[i].data, h.hits[i].data_len);
+            CHECK(row >= 0 && h.hits[i].doclen == (uint32_t)nwords(corpus[row].text),
+                  "docid %u: record of row %d, length %u", h.hits[i].docid, row,
+                  h.hits[i].doclen);
+            if (row >= 0) rows |= 1u << row;
+        }
+        sou_hits_free(&h);
+    }
+    sou_qpool_free(p);
+    return rows;
+}
+
+static void test_records_file_only(void)
+{
+    file_only = 1;
+    const char *dir = path_in_base("fileonly");
+    build_index(dir, 0, 6, 1);
+    sou_reader *r = open_reader(&dir, 1, 0);
+    if (!r) return;
+    size_t ff = 0;
+    int rc;
+    unsigned rows = rows_all(r, &ff, &rc);
+    CHECK(rc == 0 && rows == 0x3fu && ff == 6, "fresh: rc %d rows %x, %zu from the file", rc,
+          rows, ff);
+    /* nothing in the value slot */
+    sou_qpool *p;
+    sou_qpool_new(&p);
+    sou_search_params pv = params;
+    pv.records_from_values = 1;
+    sou_hits h;
+    sou_error err;
+    rc = sou_reader_search(r, sou_query_all(p), &pv, &h, &err);
+    CHECK(rc == SOU_EINVAL, "records_from_values on a file-only shard: %d", rc);
+    sou_qpool_free(p);
+
+    add_rows(dir, 6, 8, 1);
+    reopen(r);
+    rows = rows_all(r, &ff, &rc);
+    CHECK(rc == 0 && rows == 0xffu && ff == 8, "after a commit: rc %d rows %x, %zu", rc, rows, ff);
+    /* A header that covers less (a crash between Xapian's commit and the
+     * header): the records were durable before the commit, and are used. */
+    const unsigned char five[8] = {5};
+    file_poke(dir, "sou-records.index", 56, five, 8);
+    reopen(r);
+    rows = rows_all(r, &ff, &rc);
+    CHECK(rc == 0 && rows == 0xffu && ff == 8, "header covering 5: rc %d rows %x, %zu", rc,
+          rows, ff);
+    add_rows(dir, 0, 0, 0);   /* a writer checks them and raises the header */
+    /* A damaged record: the search fails, naming the shard, and shows no
+     * passage without its text. */
+    file_poke(dir, "sou-records.data", 3, "\xff", 1);
+    reopen(r);
+    rows = rows_all(r, &ff, &rc);
+    CHECK(rc == SOU_ECORRUPT, "one record damaged: rc %d", rc);
+    /* No record file: the search fails, and so does a writer (nothing to
+     * rebuild it from). */
+    files_remove(dir);
+    reopen(r);
+    rows = rows_all(r, &ff, &rc);
+    CHECK(rc == SOU_ECORRUPT, "no record file: rc %d", rc);
+    sou_writer *w = NULL;
+    rc = sou_writer_open(dir, &w, &err);
+    CHECK(rc == SOU_ECORRUPT && strstr(err.msg, "rebuild"), "writer without records: %d %s",
+          rc, err.msg);
+    sou_writer_close(w);
+    sou_reader_close(r);
+
+    /* Compaction writes the new database's record file, docids renumbered
+     * as Xapian renumbers them (a deleted source leaves a gap in s1). */
+    const char *s1 = path_in_base("fileonly-s1"), *s2 = path_in_base("fileonly-s2");
+    const char *c = path_in_base("fileonly-compact");
+    build_index(s1, 0, NCORPUS, 2);
+    build_index(s2, 1, NCORPUS, 2);
+    rc = sou_writer_open(s1, &w, &err);
+    CHECK_RC(rc, 0, err);
+    if (rc == 0) {
+        char q[64];
+        snprintf(q, sizeof q, "%sdocs/c.txt", SOU_PREFIX_SOURCE);   /* s1's row 6 */
+        rc = sou_writer_delete_term(w, q, strlen(q), &err);
+        if (rc == 0) rc = sou_writer_commit(w, &err);
+        CHECK_RC(rc, 0, err);
+        sou_writer_close(w);
+    }
+    const char *srcs[2] = {s1, s2};
+    rc = sou_compact(srcs, 2, c, &err);
+    CHECK_RC(rc, 0, err);
+    sou_reader *one = open_reader(&c, 1, 0);
+    if (one) {
+        unsigned want = (unsigned)((1u << NCORPUS) - 1);
+        for (size_t i = 0; i < NCORPUS; i += 2)
+            if (strcmp(corpus[i].source, "docs/c.txt") == 0) want &= ~(1u << i);
+        rows = rows_all(one, &ff, &rc);
+        CHECK(rc == 0 && rows == want && ff == (size_t)__builtin_popcount(want),
+              "compacted: rc %d rows %x (want %x), %zu from the file", rc, rows, want, ff);
+        add_rows(c, 0, 0, 0);
+        reopen(one);
+        rows = rows_all(one, &ff, &rc);
+        CHECK(rc == 0 && rows == want, "compacted, then a writer: rc %d rows %x", rc, rows);
+    }
+    sou_reader_close(one);
+    file_only = 0;
+}
+
 int main(void)
 {
     if (tl_mkdtemp(base, sizeof base, "sou-store")) return 1;
@@ -1031,6 +1155,7 @@ int main(void)
     test_writer();
     test_compact();
     test_record_file();
+    test_records_file_only();
     test_errors();
     test_remote();
     tl_server_stop_all();

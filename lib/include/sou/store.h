@@ -45,10 +45,12 @@ int sou_doc_add_term(sou_doc *d, const char *term, size_t len, uint32_t wdf_inc)
 /* boolean term: wdf 0, no position (filters, unique ids) */
 int sou_doc_add_boolean(sou_doc *d, const char *term, size_t len);
 int sou_doc_set_value(sou_doc *d, unsigned slot, const char *v, size_t len);
-/* The passage record (sou/record.h), stored in value slot SOU_SLOT_RECORD
- * (see sou/terms.h for why not in Xapian's document data) and copied to
- * the shard's record file; every hit of sou_reader_search returns it as
- * sou_hit.data. */
+/* The passage record (sou/record.h): the writer appends it to the shard's
+ * record file and, unless the shard keeps records there only
+ * (SOU_META_RECORDS "file", set on a new shard before its first document
+ * with sou_writer_set_metadata), stores it in value slot SOU_SLOT_RECORD
+ * (see sou/terms.h for why not in Xapian's document data); every hit of
+ * sou_reader_search returns it as sou_hit.data. */
 int sou_doc_set_record(sou_doc *d, const char *rec, size_t len);
 
 /* ---- writing ----------------------------------------------------------- */
