@@ -10,9 +10,14 @@
  *                    A searcher opens the whole index by opening this file;
  *                    `xapian-delve DIR/sou.stub` works too.
  *   DIR/shard-<i>    Xapian (glass) database of local shard i, 0 <= i < M.
- *   DIR/compact-<g>  after --compact: the single merged database (generation
- *                    g grows with every compaction); the stub then lists
- *                    only this one and the index has one shard.
+ *   DIR/compact-<g>  after compaction (sou-index's default): the single
+ *                    merged database, without termlists (generation g
+ *                    grows with every compaction); the stub then lists
+ *                    only this one and the index has one shard. Its
+ *                    documents cannot be deleted, so the next run writes
+ *                    new shard-<i> beside it (a rebuild: the sources it
+ *                    does not index are carried over from compact-<g>'s
+ *                    records) and replaces it at the end.
  *   DIR/sou.lock     flock()ed by the sou-index run that writes DIR, so two
  *                    runs never interleave (each shard also has Xapian's own
  *                    lock).
@@ -383,6 +388,60 @@ static void close_writers(sou_layout *l)
     l->shard_paths = NULL;
 }
 
+/* The stub lists one database: when it has no termlists, make this run a
+ * rebuild (layout.h): base is that database, and the run's shards are new
+ * shard-<i> (shards, else default_shards, of them). */
+static int start_rebuild(sou_layout *l, unsigned shards, unsigned default_shards,
+                         sou_error *err)
+{
+    char *p = path_join(l->dir, l->shard_names[0]);
+    if (!p) return sou_error_set(err, SOU_ENOMEM, "out of memory");
+    if (sou_store_deletable(p)) {
+        free(p);
+        return 0;
+    }
+    remove_orphans(l, 1);   /* a stopped rebuild's shards */
+    unsigned m = shards ? shards : default_shards ? default_shards : 1;
+    char **names = calloc(m, sizeof *names);
+    if (!names) {
+        free(p);
+        return sou_error_set(err, SOU_ENOMEM, "out of memory");
+    }
+    for (unsigned i = 0; i < m; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "shard-%u", i);
+        if (!(names[i] = strdup(name))) {
+            free_names(names, m);
+            free(p);
+            return sou_error_set(err, SOU_ENOMEM, "out of memory");
+        }
+    }
+    l->base = p;
+    l->base_name = l->shard_names[0];
+    free(l->shard_names);
+    l->shard_names = names;
+    l->nshards = m;
+    return 0;
+}
+
+/* After the stub stopped listing base: remove it. */
+static void drop_base(sou_layout *l)
+{
+    if (!l->base) return;
+    rm_rf(l->base);
+    free(l->base);
+    free(l->base_name);
+    l->base = l->base_name = NULL;
+}
+
+int sou_layout_publish(sou_layout *l, sou_error *err)
+{
+    if (!l->base) return 0;
+    int rc = stub_write(l, err);
+    if (rc == 0) drop_base(l);
+    return rc;
+}
+
 int sou_layout_open(const char *dir, unsigned shards, unsigned default_shards,
                     const char *identity, const char *shardset, int positions,
                     sou_layout **out, sou_error *err)
@@ -439,8 +498,13 @@ int sou_layout_open(const char *dir, unsigned shards, unsigned default_shards,
         }
         remove_orphans(l, 0);   /* crash leftovers from an unfinished create */
         l->created = 1;
+        rc = 0;
     } else if (rc != 0) {
         goto fail;
+    } else if (l->nshards == 1 && (rc = start_rebuild(l, shards, default_shards, err)) != 0) {
+        goto fail;
+    } else if (l->base) {
+        /* new shards beside base; nothing to check against the stub */
     } else {
         if (shards && shards != l->nshards) {
             rc = sou_error_set(err, SOU_EINVAL, "%s has %zu shard%s%s; run "
@@ -453,7 +517,26 @@ int sou_layout_open(const char *dir, unsigned shards, unsigned default_shards,
         }
         remove_orphans(l, 1);
     }
-    rc = open_writers(l, err);
+    if (l->base) {
+        /* base's metadata must fit this run; its positions carry on */
+        sou_writer *bw = NULL;
+        rc = sou_writer_open(l->base, &bw, err);
+        sou_writer **keep = l->writers;
+        char **keep_paths = l->shard_paths;
+        size_t keep_n = l->nshards;
+        if (rc == 0) {
+            l->writers = &bw;
+            l->shard_paths = &l->base;
+            l->nshards = 1;
+            rc = shard_check(l, 0, identity, shardset, positions, err);
+            if (rc == 0 && positions < 0) positions = l->positions;
+            l->writers = keep;
+            l->shard_paths = keep_paths;
+            l->nshards = keep_n;
+        }
+        sou_writer_close(bw);
+    }
+    if (rc == 0) rc = open_writers(l, err);
     for (size_t i = 0; rc == 0 && i < l->nshards; i++)
         rc = shard_check(l, i, identity, shardset, positions, err);
     if (rc == 0 && l->created) {
@@ -487,17 +570,18 @@ void sou_layout_close(sou_layout *l)
     free_names(l->shard_names, l->nshards);
     if (l->lock_fd >= 0) close(l->lock_fd);   /* releases the flock */
     free(l->dir);
+    free(l->base);
+    free(l->base_name);
     free(l);
 }
 
 int sou_layout_compact(sou_layout *l, const char *stats_json, sou_error *err)
 {
-    unsigned gen = 0;
-    for (size_t i = 0; i < l->nshards; i++) {
-        unsigned g;
+    unsigned gen = 0, g;
+    for (size_t i = 0; i < l->nshards; i++)
         if (sscanf(l->shard_names[i], "compact-%u", &g) == 1 && g >= gen)
             gen = g + 1;
-    }
+    if (l->base_name && sscanf(l->base_name, "compact-%u", &g) == 1 && g >= gen) gen = g + 1;
     char name[32];
     snprintf(name, sizeof name, "compact-%u", gen);
     char *dest = path_join(l->dir, name);
@@ -520,6 +604,7 @@ int sou_layout_compact(sou_layout *l, const char *stats_json, sou_error *err)
     free(l->writers);
     l->writers = NULL;
     rc = sou_compact(srcs, l->nshards, dest, err);
+    if (rc == 0) rc = sou_drop_termlist(dest, err);
     sou_writer *w = NULL;
     if (rc == 0) rc = sou_writer_open(dest, &w, err);
     if (rc == 0) rc = meta_set(w, SOU_META_SHARD, "0/1", err);
@@ -564,6 +649,7 @@ int sou_layout_compact(sou_layout *l, const char *stats_json, sou_error *err)
         goto out;
     }
     for (size_t i = 0; i < oldn; i++) rm_rf(old_paths[i]);
+    drop_base(l);
     free_names(old_paths, oldn);
     free_names(oldnames, oldn);
     l->writers = calloc(1, sizeof *l->writers);

@@ -25,6 +25,13 @@ typedef struct sou_layout {
     sou_writer **writers;   /* one open writer per shard */
     int created;            /* the stub was written by this open */
     int positions;          /* terms are stored with positions (SOU_META_POSITIONS) */
+    /* A rebuild: the index was one compacted database without termlists
+     * (its documents cannot be deleted), so this run writes new shards;
+     * base is that database's directory (its name in base_name), read for
+     * the sources this run does not index. The stub lists base until the
+     * new shards are compacted (sou_layout_compact) or published
+     * (sou_layout_publish); a run that stops before leaves it as it was. */
+    char *base, *base_name;
 } sou_layout;
 
 /* Open (creating if needed) the index at dir with `shards` shards (0: the
@@ -41,16 +48,22 @@ int sou_layout_open(const char *dir, unsigned shards, unsigned default_shards,
                     const char *identity, const char *shardset, int positions,
                     sou_layout **out, sou_error *err);
 
+/* A rebuild that keeps its shards (no compaction): list them in the stub
+ * in place of base, and remove base. No-op otherwise. */
+int sou_layout_publish(sou_layout *l, sou_error *err);
+
 /* Commit every shard writer. */
 int sou_layout_commit(sou_layout *l, sou_error *err);
 
 /* Close the writers (without committing), release the lock, free. NULL ok. */
 void sou_layout_close(sou_layout *l);
 
-/* Merge all shards into DIR/compact-<g> and switch the stub to it
- * (atomically), then remove the old shard directories. Writers must be
- * committed; they are closed and the layout then holds the single compact
- * shard (reopened for writing). stats_json is stored as SOU_META_STATS. */
+/* Merge all shards into DIR/compact-<g> without termlists (sou/store.h:
+ * a third of its bytes; a later run rebuilds instead of deleting) and
+ * switch the stub to it (atomically), then remove the old shard
+ * directories (and a rebuild's base). Writers must be committed; they are
+ * closed and the layout then holds the single compact shard (reopened for
+ * writing). stats_json is stored as SOU_META_STATS. */
 int sou_layout_compact(sou_layout *l, const char *stats_json, sou_error *err);
 
 /* Add or replace the line for index directory dir in the stub file

@@ -274,7 +274,8 @@ typedef struct run {
     atomic_uint_fast64_t files_done, bytes_done, sources, passages,
         text_bytes, skipped, errors, warnings, commits;
     pthread_mutex_t seen_mu;
-    sou_strset seen;               /* Q terms of this run's sources (--prune) */
+    sou_strset seen;               /* Q terms of this run's sources (--prune,
+                                      a rebuild's carry-over) */
     pthread_mutex_t done_mu;
     pthread_cond_t done_cv;
     unsigned workers_left, writers_left;
@@ -615,30 +616,21 @@ static void warn_cb(void *ctx, const char *path, uint64_t line, int code,
     report(w->r, path, line, code, msg, 1);
 }
 
-static int doc_cb(void *ctx, const sou_source_doc *doc)
-{
-    worker *w = ctx;
-    run *r = w->r;
-    if (stopping(r)) return 1;   /* between sources: stop cleanly */
-    uint64_t h = sou_source_hash(doc->id, doc->id_len);
-    if (r->cfg->shard_n && h % r->cfg->shard_n != r->cfg->shard_k) {
-        atomic_fetch_add(&r->skipped, 1);
-        return 0;
-    }
-    shard *s = &r->shards[splitmix64(h) % r->nshards];
+/* The next passage of a source: 1 and *rec filled, 0 at the end. */
+typedef int (*passage_next_fn)(void *ctx, size_t i, sou_record *rec);
 
+/* Source doc (its id and title; text_bytes its decoded size) to shard s's
+ * writer: a header of its source and title terms, then each passage's
+ * record and analyzed terms, in chunks. Returns 0, or 1 with w->doc_rc
+ * set (the writer is told to drop what it got of the source). */
+static int send_source(worker *w, shard *s, const sou_source_doc *doc, uint64_t text_bytes,
+                       passage_next_fn next, void *nctx)
+{
+    run *r = w->r;
     /* Header: source terms, then title terms ("S" + analyzer output). */
     w->header.len = 0;
     w->header.nomem = 0;
     encode_source_terms(&w->header, doc->id, doc->id_len);
-    if (r->cfg->prune) {
-        char q[MAX_SOURCE_TERM + 20];
-        size_t ql = make_qterm(q, doc->id, doc->id_len);
-        pthread_mutex_lock(&r->seen_mu);
-        int rc = sou_strset_add(&r->seen, q, ql);
-        pthread_mutex_unlock(&r->seen_mu);
-        if (rc < 0) goto nomem;
-    }
     size_t title_count_off = w->header.len;
     buf_put(&w->header, "\0\0\0\0", 4);
     w->out = &w->header;
@@ -648,31 +640,17 @@ static int doc_cb(void *ctx, const sou_source_doc *doc)
     if (rc != 0 || w->header.nomem) goto nomem;
     buf_u32_at(&w->header, title_count_off, w->nterms);
 
-    const sou_span *spans;
-    size_t nspans;
-    rc = sou_splitter_split(w->sp, doc->text, doc->text_len, &spans, &nspans);
-    if (rc != 0) {
-        w->doc_rc = sou_error_set(&w->doc_err, rc, "splitting into passages: %s",
-                                  sou_strerror(rc));
-        return 1;
-    }
     int pushed = 0;
     chunk *c = chunk_new(w, doc, CH_FIRST);
     if (!c) goto nomem;
     w->prefix = "";
-    for (size_t i = 0; i < nspans; i++) {
+    sou_record rec;
+    for (size_t i = 0; next(nctx, i, &rec); i++) {
         if (c->b.len >= CHUNK_BYTES) {
             queue_push(s, c);
             pushed = 1;
             if (!(c = chunk_new(w, doc, 0))) goto nomem_pushed;
         }
-        sou_record rec = {
-            .ordinal = i, .start = spans[i].start, .end = spans[i].end,
-            .source = doc->id, .source_len = doc->id_len,
-            .title = doc->title, .title_len = doc->title_len,
-            .text = doc->text + spans[i].start,
-            .text_len = spans[i].end - spans[i].start,
-        };
         char *enc = NULL;
         size_t enclen = 0;
         if (sou_record_encode(&rec, &enc, &enclen) != 0) goto nomem_chunk;
@@ -689,7 +667,7 @@ static int doc_cb(void *ctx, const sou_source_doc *doc)
         c->npassages++;
     }
     c->flags |= CH_LAST;
-    c->text_bytes = doc->text_len;
+    c->text_bytes = text_bytes;
     queue_push(s, c);
     return 0;
 
@@ -720,6 +698,165 @@ nomem:
     w->doc_rc = sou_error_set(&w->doc_err, SOU_ENOMEM,
                               "out of memory while analyzing");
     return 1;
+}
+
+typedef struct span_passages {
+    const sou_source_doc *doc;
+    const sou_span *spans;
+    size_t n;
+} span_passages;
+
+static int span_next(void *ctx, size_t i, sou_record *rec)
+{
+    const span_passages *p = ctx;
+    if (i >= p->n) return 0;
+    *rec = (sou_record){
+        .ordinal = i, .start = p->spans[i].start, .end = p->spans[i].end,
+        .source = p->doc->id, .source_len = p->doc->id_len,
+        .title = p->doc->title, .title_len = p->doc->title_len,
+        .text = p->doc->text + p->spans[i].start,
+        .text_len = p->spans[i].end - p->spans[i].start,
+    };
+    return 1;
+}
+
+static int doc_cb(void *ctx, const sou_source_doc *doc)
+{
+    worker *w = ctx;
+    run *r = w->r;
+    if (stopping(r)) return 1;   /* between sources: stop cleanly */
+    uint64_t h = sou_source_hash(doc->id, doc->id_len);
+    if (r->cfg->shard_n && h % r->cfg->shard_n != r->cfg->shard_k) {
+        atomic_fetch_add(&r->skipped, 1);
+        return 0;
+    }
+    shard *s = &r->shards[splitmix64(h) % r->nshards];
+    if (r->cfg->prune || r->layout->base) {   /* --prune, or a rebuild's carry-over */
+        char q[MAX_SOURCE_TERM + 20];
+        size_t ql = make_qterm(q, doc->id, doc->id_len);
+        pthread_mutex_lock(&r->seen_mu);
+        int rc = sou_strset_add(&r->seen, q, ql);
+        pthread_mutex_unlock(&r->seen_mu);
+        if (rc < 0) {
+            w->doc_rc = sou_error_set(&w->doc_err, SOU_ENOMEM, "out of memory");
+            return 1;
+        }
+    }
+    const sou_span *spans;
+    size_t nspans;
+    int rc = sou_splitter_split(w->sp, doc->text, doc->text_len, &spans, &nspans);
+    if (rc != 0) {
+        w->doc_rc = sou_error_set(&w->doc_err, rc, "splitting into passages: %s",
+                                  sou_strerror(rc));
+        return 1;
+    }
+    span_passages sp = {doc, spans, nspans};
+    return send_source(w, s, doc, doc->text_len, span_next, &sp);
+}
+
+/* ---- a rebuild's carry-over (layout.h) ----------------------------------- */
+
+typedef struct carry_ctx {
+    run *r;
+    int drop;          /* --prune with no failed input: unseen sources go */
+    buf terms;         /* varint len + Q term of each source to carry over */
+    size_t n;
+    uint64_t dropped;
+} carry_ctx;
+
+static int carry_visit(void *ctx, const char *term, size_t len)
+{
+    carry_ctx *c = ctx;
+    if (sou_strset_has(&c->r->seen, term, len)) return 0;
+    if (c->drop) {
+        c->dropped++;
+        return 0;
+    }
+    buf_varint(&c->terms, len);
+    buf_put(&c->terms, term, len);
+    c->n++;
+    return c->terms.nomem ? SOU_ENOMEM : 0;
+}
+
+typedef struct record_passages {
+    const sou_record *recs;
+    size_t n;
+} record_passages;
+
+static int record_next(void *ctx, size_t i, sou_record *rec)
+{
+    const record_passages *p = ctx;
+    if (i >= p->n) return 0;
+    *rec = p->recs[i];
+    return 1;
+}
+
+static int by_ordinal(const void *a, const void *b)
+{
+    uint64_t x = ((const sou_record *)a)->ordinal, y = ((const sou_record *)b)->ordinal;
+    return x < y ? -1 : x > y;
+}
+
+/* The sources of the rebuild's base that no input of this run gave, from
+ * their passage records: each passage analyzed again (the index's own
+ * analysis: same terms) and sent to the shard its source belongs to, as
+ * an input's would be. With drop, they are left out instead (*pruned). */
+static int carry_over(run *r, worker *w, int drop, uint64_t *pruned, sou_error *err)
+{
+    const char *one[1] = {r->layout->base};
+    sou_reader *rd = NULL;
+    int rc = sou_reader_open(one, 1, NULL, &rd, err);
+    if (rc) return rc;
+    carry_ctx cc = {r, drop, {0}, 0, 0};
+    rc = sou_reader_allterms(rd, SOU_PREFIX_SOURCE, 1, carry_visit, &cc, err);
+    if (rc == SOU_ENOMEM) rc = sou_error_set(err, rc, "out of memory");
+    sou_qpool *pool = NULL;
+    if (rc == 0 && sou_qpool_new(&pool) != 0) rc = sou_error_set(err, SOU_ENOMEM, "out of memory");
+    reader_pos rp = {(const unsigned char *)cc.terms.p,
+                     (const unsigned char *)cc.terms.p + cc.terms.len};
+    for (size_t i = 0; rc == 0 && i < cc.n && !stopping(r); i++) {
+        size_t l = (size_t)rd_varint(&rp);
+        const char *q = (const char *)rp.p;
+        rp.p += l;
+        uint64_t tf = 0;
+        if ((rc = sou_reader_termfreq(rd, q, l, &tf, err)) != 0 || tf == 0) continue;
+        sou_query *tq = sou_query_term(pool, q, l, 1, 0);
+        if (!tq) {
+            rc = sou_error_set(err, SOU_ENOMEM, "out of memory");
+            break;
+        }
+        sou_search_params p = {.limit = tf, .k1 = 1.2, .b = 0.75, .skip_doclen = 1};
+        sou_hits hits = {0};
+        if ((rc = sou_reader_search(rd, tq, &p, &hits, err)) != 0) break;
+        sou_record *recs = calloc(hits.n ? hits.n : 1, sizeof *recs);
+        uint64_t bytes = 0;
+        if (!recs) rc = sou_error_set(err, SOU_ENOMEM, "out of memory");
+        for (size_t k = 0; rc == 0 && k < hits.n; k++) {
+            if (sou_record_decode(hits.hits[k].data, hits.hits[k].data_len, &recs[k]))
+                rc = sou_error_set(err, SOU_ECORRUPT, "%s: a passage record of source "
+                                   "term %.*s is corrupt", r->layout->base, (int)l, q);
+            else
+                bytes += recs[k].text_len;
+        }
+        if (rc == 0 && hits.n) {
+            qsort(recs, hits.n, sizeof *recs, by_ordinal);
+            sou_source_doc doc = {.id = recs[0].source, .id_len = recs[0].source_len,
+                                  .title = recs[0].title, .title_len = recs[0].title_len};
+            shard *s = &r->shards[splitmix64(sou_source_hash(doc.id, doc.id_len)) % r->nshards];
+            record_passages ps = {recs, hits.n};
+            if (send_source(w, s, &doc, bytes, record_next, &ps)) {
+                rc = w->doc_rc;
+                if (err) *err = w->doc_err;
+            }
+        }
+        free(recs);
+        sou_hits_free(&hits);
+    }
+    *pruned += cc.dropped;
+    free(cc.terms.p);
+    sou_qpool_free(pool);
+    sou_reader_close(rd);
+    return rc;
 }
 
 static void *worker_main(void *arg)
@@ -969,6 +1106,11 @@ int sou_index_run(const sou_index_config *cfg, char *const *paths, size_t n,
         if (started == 0)
             rc = sou_error_set(err, SOU_EINTERNAL, "cannot start worker threads");
     }
+    /* A rebuild: the base's other sources, after every input was seen. */
+    uint64_t pruned = 0;
+    if (rc == 0 && r->layout->base && !stopping(r))
+        rc = carry_over(r, &workers[0], cfg->prune && atomic_load(&r->errors) == 0,
+                        &pruned, err);
     /* Writers drain their queues (progress goes on meanwhile), then end. */
     for (size_t i = 0; i < r->nshards; i++) {
         if (!r->shards[i].started) continue;
@@ -983,10 +1125,10 @@ int sou_index_run(const sou_index_config *cfg, char *const *paths, size_t n,
         if (err) *err = r->fatal_err;
     }
     int interrupted = cfg->stop && *cfg->stop;
-    uint64_t pruned = 0;
     if (rc == 0 && cfg->prune && !interrupted) {
         if (atomic_load(&r->errors) == 0) {
-            for (size_t i = 0; rc == 0 && i < r->nshards; i++)
+            /* a rebuild pruned by not carrying them over */
+            for (size_t i = 0; rc == 0 && !r->layout->base && i < r->nshards; i++)
                 rc = prune_shard(r, &r->shards[i], &pruned, err);
         } else {
             report(r, cfg->dir, 0, SOU_EINVAL,
@@ -1007,6 +1149,8 @@ int sou_index_run(const sou_index_config *cfg, char *const *paths, size_t n,
                  (unsigned long long)tot[0], (unsigned long long)tot[1],
                  (unsigned long long)tot[2]);
         rc = sou_layout_compact(r->layout, json, err);
+    } else if (rc == 0 && !interrupted) {
+        rc = sou_layout_publish(r->layout, err);   /* a rebuild keeping its shards */
     }
     if (rc == 0 && cfg->stub_file)
         rc = sou_stubfile_update(cfg->stub_file, cfg->dir, err);

@@ -300,6 +300,17 @@ extern "C" int sou_doc_set_record(sou_doc *d, const char *rec, size_t len)
 /* ======================================================================= */
 /* writing                                                                 */
 
+namespace {
+
+/* Does the glass database directory dir hold file name? */
+bool glass_file(const std::string &dir, const char *name)
+{
+    struct stat st;
+    return stat((dir + "/" + name).c_str(), &st) == 0;
+}
+
+} // namespace
+
 struct sou_writer {
     Xapian::WritableDatabase db;
     std::string path;
@@ -307,6 +318,7 @@ struct sou_writer {
     bool failed = false;   /* a write failed: see sou_writer_close */
     sou_recfile *records = nullptr;   /* the record file (record_file.h) */
     bool records_in_slot = true;      /* SOU_META_RECORDS is not "file" */
+    bool no_termlist = false;         /* termlists dropped: adds only */
     ~sou_writer() { sou_recfile_close(records); }
 };
 
@@ -386,8 +398,11 @@ extern "C" int sou_writer_open(const char *path, sou_writer **out,
         sou_writer *w = new sou_writer();
         try {
             w->path = path;
+            /* a database whose termlists were dropped opens only so */
+            w->no_termlist = glass_file(path, "iamglass") && !glass_file(path, "termlist.glass");
             w->db = Xapian::WritableDatabase(
-                path, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+                path, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS |
+                          (w->no_termlist ? Xapian::DB_NO_TERMLIST : 0));
             ensure_txn(w);
             w->records_in_slot = w->db.get_metadata(SOU_META_RECORDS) != "file";
             int rc = records_attach(w, err);
@@ -495,7 +510,14 @@ extern "C" int sou_writer_delete_term(sou_writer *w, const char *term,
                              SOU_TERM_MAX_BYTES);
     return writer_guard(w, err, "deleting documents by term", [&] {
         ensure_txn(w);
-        w->db.delete_document(std::string(term, len));
+        const std::string t(term, len);
+        if (w->no_termlist) {
+            if (w->db.get_termfreq(t) == 0) return 0;
+            return sou_error_set(err, SOU_EINVAL, "%s has no termlists (a compacted sou "
+                                 "index): its documents cannot be deleted, only rebuilt",
+                                 w->path.c_str());
+        }
+        w->db.delete_document(t);
         return 0;
     });
 }
@@ -559,23 +581,49 @@ extern "C" int sou_writer_doccount(sou_writer *w, uint64_t *out, sou_error *err)
     });
 }
 
+namespace {
+
+int visit_terms(const Xapian::Database &db, const char *prefix, size_t plen,
+                sou_term_visit_cb cb, void *ctx)
+{
+    std::string pre = plen ? std::string(prefix, plen) : std::string();
+    for (Xapian::TermIterator t = db.allterms_begin(pre); t != db.allterms_end(pre); ++t) {
+        const std::string &term = *t;
+        int rc = cb(ctx, term.data(), term.size());
+        if (rc < 0) return rc;
+        if (rc > 0) return static_cast<int>(SOU_ESTOPPED);
+    }
+    return 0;
+}
+
+} // namespace
+
 extern "C" int sou_writer_allterms(sou_writer *w, const char *prefix,
                                    size_t plen, sou_term_visit_cb cb,
                                    void *ctx, sou_error *err)
 {
     if (!w || !cb || (!prefix && plen))
         return sou_error_set(err, SOU_EINVAL, "sou_writer_allterms: NULL argument");
-    return guard(err, "listing terms", [&] {
-        std::string pre = plen ? std::string(prefix, plen) : std::string();
-        for (Xapian::TermIterator t = w->db.allterms_begin(pre);
-             t != w->db.allterms_end(pre); ++t) {
-            const std::string &term = *t;
-            int rc = cb(ctx, term.data(), term.size());
-            if (rc < 0) return rc;
-            if (rc > 0) return static_cast<int>(SOU_ESTOPPED);
-        }
+    return guard(err, "listing terms", [&] { return visit_terms(w->db, prefix, plen, cb, ctx); });
+}
+
+extern "C" int sou_drop_termlist(const char *dir, sou_error *err)
+{
+    if (!dir) return sou_error_set(err, SOU_EINVAL, "sou_drop_termlist: NULL directory");
+    std::string p = std::string(dir) + "/termlist.glass";
+    if (unlink(p.c_str()) != 0 && errno != ENOENT)
+        return sou_error_set(err, SOU_EIO, "removing %s: %s", p.c_str(), std::strerror(errno));
+    return 0;
+}
+
+extern "C" int sou_store_deletable(const char *dir)
+{
+    if (!dir) return 0;
+    try {
+        return !glass_file(dir, "iamglass") || glass_file(dir, "termlist.glass");
+    } catch (...) {
         return 0;
-    });
+    }
 }
 
 namespace {
@@ -1314,6 +1362,15 @@ extern "C" int sou_reader_termfreq(sou_reader *r, const char *term, size_t len,
         *out = r->combined.get_termfreq(std::string(term ? term : "", len));
         return 0;
     });
+}
+
+extern "C" int sou_reader_allterms(sou_reader *r, const char *prefix, size_t plen,
+                                   sou_term_visit_cb cb, void *ctx, sou_error *err)
+{
+    if (!r || !cb || (!prefix && plen))
+        return sou_error_set(err, SOU_EINVAL, "sou_reader_allterms: NULL argument");
+    return reader_guard(r, err, "listing terms",
+                        [&] { return visit_terms(r->combined, prefix, plen, cb, ctx); });
 }
 
 extern "C" int sou_reader_avlength(sou_reader *r, double *out, sou_error *err)

@@ -90,6 +90,18 @@ typedef int (*sou_term_visit_cb)(void *ctx, const char *term, size_t len);
 int sou_writer_allterms(sou_writer *w, const char *prefix, size_t plen,
                         sou_term_visit_cb cb, void *ctx, sou_error *err);
 
+/* Termlists: Xapian keeps each document's terms (termlist.glass, a third
+ * of a compacted sou index) only to delete or replace documents. A
+ * database without them answers queries as before; a writer on it adds
+ * documents, and sou_writer_delete_term fails with SOU_EINVAL where the
+ * term has documents (sou-index rebuilds such an index instead).
+ * sou_drop_termlist removes them from the closed glass database in
+ * directory dir (xapian/constants.h: "deleting termlist.*");
+ * sou_store_deletable says whether dir can delete (1: it has termlists,
+ * or no database yet; 0: not). */
+int sou_drop_termlist(const char *dir, sou_error *err);
+int sou_store_deletable(const char *dir);
+
 /* Merge n source databases (directories or stub files) into a new compact
  * glass database directory at dest. dest must not exist (or be an empty
  * directory): compact to a fresh path and rename. Doc ids are renumbered
@@ -155,6 +167,9 @@ int sou_reader_get_metadata(sou_reader *r, const char *key, char **out,
 int sou_reader_doccount(sou_reader *r, uint64_t *out, sou_error *err);
 int sou_reader_termfreq(sou_reader *r, const char *term, size_t len,
                         uint64_t *out, sou_error *err);
+/* As sou_writer_allterms, over every shard of r. */
+int sou_reader_allterms(sou_reader *r, const char *prefix, size_t plen,
+                        sou_term_visit_cb cb, void *ctx, sou_error *err);
 int sou_reader_avlength(sou_reader *r, double *out, sou_error *err);
 
 /* A phrase to check against one passage record, for indexes built without
