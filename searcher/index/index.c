@@ -139,7 +139,8 @@ int sou_index_open(const char *const *paths, size_t n,
     if (strcmp(fmt, SOU_INDEX_FORMAT) != 0) {
         rc = sou_error_set(err, SOU_EVERSION,
                            "index format \"%.20s\" differs from this searcher's \"%s\"; "
-                           "re-index with this version", fmt, SOU_INDEX_FORMAT);
+                           "re-index with this version's sou-index (into a new directory, "
+                           "or after removing the old one)", fmt, SOU_INDEX_FORMAT);
         free(fmt);
         goto fail;
     }
