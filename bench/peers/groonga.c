@@ -79,6 +79,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "passfile.h"
 
 #define TABLE "Passages"
@@ -86,20 +87,6 @@
 
 static const char open_tag[] = "<span class=\"keyword\">";
 static const char close_tag[] = "</span>";
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static long long now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static int die_grn(grn_ctx *ctx, const char *what)
 {
