@@ -21,7 +21,9 @@
  * - Readers expand stub files themselves (same syntax as Xapian 1.4's
  *   read_stub_file in backends/databasehelpers.h) so that each shard is
  *   opened separately, named in errors, and can be skipped (allow_partial).
- * - Passage records live in value slot SOU_SLOT_RECORD. When a remote shard
+ * - Passage records live in the record file beside each shard
+ *   (record_file.h); a shard made to be served remotely (with positions)
+ *   also keeps them in value slot SOU_SLOT_RECORD. When a remote shard
  *   is open, searches sort by relevance then record, so each hit's record
  *   arrives as its sort key with the match (sou/terms.h). On the full bench
  *   (1.05M passages, 2 shards on xapian-tcpsrv, loopback) remote p50 went
@@ -29,9 +31,12 @@
  *   index: 0.68 ms). Local searches do not sort: on the same index and
  *   query mix, sorting took p50 from 0.481 to 0.569 ms (compacted) and
  *   0.592 to 0.711 ms (2 shards), more than reading 10 values.
- * - Local searches read records from a mapped copy beside each shard
- *   (record_file.h) that the writer keeps in step: a value slot read was
- *   ~6.6 us per hit and 41% of a median query's block reads.
+ * - Local searches read records from that file, mapped: a value slot read
+ *   was ~6.6 us per hit and 41% of a median query's block reads.
+ * - Phrases on shards without positions are checked against the records
+ *   (fast_query, plain_query; the check is the caller's callback).
+ * - Merged databases have no termlists (sou_drop_termlist): a writer adds
+ *   to them but cannot delete from them.
  * - Local searches score term leaves with Bm25Source (bm25_source.h): the
  *   same BM25 as Xapian's, from document lengths held in memory, because
  *   reading each candidate's length from the index was 37% of query time.
@@ -42,7 +47,8 @@
  * - sou_reader_wdf reads the document's termlist (skip_to) rather than the
  *   term's posting list: its cost is bounded by the passage size, and on a
  *   remote shard a posting list is fetched whole while a termlist is one
- *   document's worth.
+ *   document's worth; a merged database without termlists reads the
+ *   posting list.
  */
 #include "sou/store.h"
 #include "sou/terms.h"
@@ -1693,10 +1699,17 @@ extern "C" int sou_reader_wdf(sou_reader *r, uint32_t docid, const char *term,
     *out = 0;
     return reader_guard(r, err, "reading wdf", [&] {
         std::string t(term, len);
-        Xapian::TermIterator it = r->combined.termlist_begin(docid);
-        it.skip_to(t);
-        if (it != r->combined.termlist_end(docid) && *it == t)
-            *out = it.get_wdf();
+        try {
+            Xapian::TermIterator it = r->combined.termlist_begin(docid);
+            it.skip_to(t);
+            if (it != r->combined.termlist_end(docid) && *it == t)
+                *out = it.get_wdf();
+        } catch (const Xapian::FeatureUnavailableError &) {
+            /* a merged database has no termlists: the term's posting list */
+            Xapian::PostingIterator it = r->combined.postlist_begin(t);
+            it.skip_to(docid);
+            if (it != r->combined.postlist_end(t) && *it == docid) *out = it.get_wdf();
+        }
         return 0;
     });
 }

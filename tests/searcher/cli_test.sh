@@ -3,9 +3,11 @@
 # human output (plain and coloured), --json lines and summary lines, batch
 # mode, --count, -n 0, --collapse, --explain, --shard, --allow-partial with
 # an unreachable remote shard, errors and exit codes.
-# usage: cli_test.sh SOU_SEARCH HAND_INDEX_DIR
+# usage: cli_test.sh SOU_SEARCH HAND_INDEX_DIR MERGED_INDEX_DIR
+# (the hand index keeps its shards; the merged one is sou-index's default:
+# one database without termlists)
 set -u
-S=$1 IDX=$2
+S=$1 IDX=$2 MERGED=$3
 fails=0 checks=0
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
@@ -55,6 +57,9 @@ ok '[ "$(cat "$out")" = 2 ]' "--count --collapse dog = 2"
 # --explain: analyzed terms, Xapian query, BM25 parts
 run --index "$IDX" --explain -n 1 "quick fox"
 ok 'grep -q "terms: Zquick(stem) Zfox(stem)" "$out" && grep -q "xapian: Query(" "$out" && grep -q "Zfox .*idf=" "$out"' "--explain"
+# ... and on a merged database, which reads each wdf from the posting list
+run --index "$MERGED" --explain -n 1 网络
+ok '[ "$(rc)" = 0 ] && [ ! -s "$err" ] && grep -q "网络 .*wdf=[1-9].*idf=" "$out"' "--explain on a merged index"
 
 # batch mode: one answer per stdin line, split by the summary lines
 printf 'dog\n網絡\n(broken\nfox OR barks\n' | "$S" --index "$IDX" --json >"$out" 2>"$err"
