@@ -1,7 +1,7 @@
 /* indexer/pipeline/layout.c - creates, opens, checks and compacts the
  * on-disk layout of a sou index directory.
  *
- * Index layout (format 1):
+ * Index layout (the directory; what each database holds: sou/terms.h):
  *
  *   DIR/sou.stub     Xapian stub database file listing the shards, one
  *                    "auto <name>" line each, names relative to DIR (Xapian
