@@ -6,8 +6,9 @@
  *
  * Choices made here (and why):
  * - Writers open with DB_CREATE_OR_OPEN | DB_BACKEND_GLASS and keep the
- *   termlist table: delete_document(term) and replace_document need it, and
- *   sou_reader_wdf reads it. DB_NO_SYNC is never used (crash safety).
+ *   termlist table, which delete_document(term) needs; a merged database
+ *   whose termlists were dropped is opened with DB_NO_TERMLIST and only
+ *   added to. DB_NO_SYNC is never used (crash safety).
  * - A writer always holds an open Xapian transaction (begin_transaction(true))
  *   that sou_writer_commit ends and restarts. Two reasons: Xapian's automatic
  *   commit every XAPIAN_FLUSH_THRESHOLD documents is suppressed inside a
