@@ -16,7 +16,7 @@ typedef struct sou_phrase_checker sou_phrase_checker;
 int sou_phrase_checker_new(sou_phrase_checker **out);
 void sou_phrase_checker_free(sou_phrase_checker *c);   /* accepts NULL */
 /* sou_phrase_check_cb (sou/store.h); ctx is a sou_phrase_checker. */
-int sou_phrase_holds(void *ctx, const sou_phrase *ph, const char *rec, size_t len);
+int sou_phrase_holds(void *ctx, const sou_phrase *ph, const sou_record *rec);
 
 struct sou_index {
     sou_reader *reader;

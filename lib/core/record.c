@@ -85,6 +85,56 @@ int sou_record_encode(const sou_record *r, char **out, size_t *out_len)
     return 0;
 }
 
+size_t sou_record_source_size(const sou_record *r)
+{
+    return 2 * VARINT_MAX_BYTES + r->source_len + r->title_len;
+}
+
+size_t sou_record_put_source(const sou_record *r, unsigned char *p)
+{
+    size_t n = varint_put(p, (uint64_t)r->source_len);
+    if (r->source_len) memcpy(p + n, r->source, r->source_len);
+    n += r->source_len;
+    n += varint_put(p + n, (uint64_t)r->title_len);
+    if (r->title_len) memcpy(p + n, r->title, r->title_len);
+    return n + r->title_len;
+}
+
+int sou_record_get_source(const unsigned char *p, size_t len, sou_record *r, size_t *used)
+{
+    size_t pos = 0;
+    if (bytes_get(p, len, &pos, &r->source, &r->source_len) ||
+        bytes_get(p, len, &pos, &r->title, &r->title_len))
+        return SOU_ECORRUPT;
+    *used = pos;
+    return 0;
+}
+
+size_t sou_record_passage_size(const sou_record *r)
+{
+    return 3 * VARINT_MAX_BYTES + r->text_len;
+}
+
+size_t sou_record_put_passage(const sou_record *r, unsigned char *p)
+{
+    size_t n = varint_put(p, r->ordinal);
+    n += varint_put(p + n, r->start);
+    n += varint_put(p + n, r->end);
+    if (r->text_len) memcpy(p + n, r->text, r->text_len);
+    return n + r->text_len;
+}
+
+int sou_record_get_passage(const unsigned char *p, size_t len, sou_record *r)
+{
+    size_t pos = 0;
+    if (varint_get(p, len, &pos, &r->ordinal) || varint_get(p, len, &pos, &r->start) ||
+        varint_get(p, len, &pos, &r->end) || r->end < r->start)
+        return SOU_ECORRUPT;
+    r->text = (const char *)p + pos;
+    r->text_len = len - pos;
+    return 0;
+}
+
 int sou_record_order(const sou_record *a, const sou_record *b)
 {
     size_t n = a->source_len < b->source_len ? a->source_len : b->source_len;

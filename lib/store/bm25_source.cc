@@ -322,16 +322,16 @@ bool Bm25PhraseSource::check(Xapian::docid did, double min_wt)
 /* Does document did hold the phrase? (only with a checker) */
 bool Bm25PhraseSource::holds(Xapian::docid did)
 {
-    size_t len = 0;
-    const char *rec = map_ ? sou_recmap_get(map_, did, &len) : nullptr;
+    sou_record rec;
     std::string slot;
-    if (!rec) {
+    if (!map_ || !sou_recmap_record(map_, did, &rec)) {
         slot = db_.get_document(did, Xapian::DOC_ASSUME_VALID).get_value(SOU_SLOT_RECORD);
-        rec = slot.data();
-        len = slot.size();
+        if (sou_record_decode(slot.data(), slot.size(), &rec) != 0)
+            throw Xapian::DatabaseCorruptError("the passage record of document " +
+                                               std::to_string(did) + " is missing or damaged");
     }
     sou_phrase ph = {names_.data(), lens_.data(), names_.size(), window_};
-    int rc = check_->cb(check_->ctx, &ph, rec, len);
+    int rc = check_->cb(check_->ctx, &ph, &rec);
     if (rc == SOU_ENOMEM) throw std::bad_alloc();
     if (rc < 0)
         throw Xapian::InternalError(std::string("checking a phrase against a passage: ") +

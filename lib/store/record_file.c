@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "record_file.h"
 
+#include "sou/record.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -13,7 +15,8 @@
 #define HDR_LEN 64
 #define ENTRY_LEN 16
 #define COVERED_AT 56
-static const char MAGIC[16] = "sou-records 2\n";
+static const char MAGIC[16] = "sou-records 3\n";
+#define SUM_MASK 0xffffffu   /* an entry keeps 24 bits of its part's checksum */
 #define DATA_BUF (1u << 20)
 #define INDEX_BUF (64u << 10)
 
@@ -70,6 +73,12 @@ struct sou_recfile {
     int data_fd, index_fd;
     char *data_path, *index_path;
     uint64_t data_end;      /* file offset of the next record */
+    /* the source block written last: its offset, and the id and title */
+    int have_block;
+    uint64_t block_at;
+    char *src; size_t src_len, src_cap;
+    char *ttl; size_t ttl_len, ttl_cap;
+    unsigned char *scratch; size_t scratch_cap;
     char *dbuf;             /* records not yet written, from file offset dbuf_at */
     size_t dlen;
     uint64_t dbuf_at;
@@ -188,35 +197,95 @@ fail:
     return rc;
 }
 
-int sou_recfile_put(sou_recfile *f, uint32_t docid, const char *rec, size_t len,
-                    sou_error *err)
+/* Append n bytes to the data file (buffered; a piece larger than the
+ * buffer goes straight to the file). */
+static int append(sou_recfile *f, const void *p, size_t n, sou_error *err)
 {
-    if (!f || docid == 0 || (!rec && len) || len > UINT32_MAX)
-        return sou_error_set(err, SOU_EINVAL, "record file: bad record");
-    if (f->ilen && (docid != f->ibuf_first + f->ilen / ENTRY_LEN || f->ilen == INDEX_BUF)) {
+    if (f->dlen + n > DATA_BUF) {
         int rc = flush(f, err);
         if (rc) return rc;
     }
-    if (f->dlen + len > DATA_BUF) {
-        int rc = flush(f, err);
-        if (rc) return rc;
+    if (n > DATA_BUF) {   /* larger than the buffer (which is empty now) */
+        if (pwrite_all(f->data_fd, p, n, f->data_end) != 0)
+            return io_error(err, "writing", f->data_path);
+        f->dbuf_at += n;
+    } else if (n) {
+        memcpy(f->dbuf + f->dlen, p, n);
+        f->dlen += n;
+    }
+    f->data_end += n;
+    return 0;
+}
+
+static int keep(char **buf, size_t *cap, size_t *len, const char *p, size_t n)
+{
+    if (n > *cap) {
+        char *nb = realloc(*buf, n);
+        if (!nb) return -1;
+        *buf = nb;
+        *cap = n;
+    }
+    if (n) memcpy(*buf, p, n);
+    *len = n;
+    return 0;
+}
+
+static unsigned char *scratch(sou_recfile *f, size_t n)
+{
+    if (n > f->scratch_cap) {
+        unsigned char *nb = realloc(f->scratch, n);
+        if (!nb) return NULL;
+        f->scratch = nb;
+        f->scratch_cap = n;
+    }
+    return f->scratch;
+}
+
+/* docid's record r: a source block first unless the last one written holds
+ * r's source id and title (the passages of a source come one after
+ * another), then the passage part and its entry. */
+static int put_record(sou_recfile *f, uint32_t docid, const sou_record *r, sou_error *err)
+{
+    int rc;
+    if (!f->have_block || f->src_len != r->source_len || f->ttl_len != r->title_len ||
+        (r->source_len && memcmp(f->src, r->source, r->source_len) != 0) ||
+        (r->title_len && memcmp(f->ttl, r->title, r->title_len) != 0)) {
+        unsigned char *b = scratch(f, 4 + sou_record_source_size(r));
+        if (!b || keep(&f->src, &f->src_cap, &f->src_len, r->source, r->source_len) ||
+            keep(&f->ttl, &f->ttl_cap, &f->ttl_len, r->title, r->title_len))
+            return sou_error_set(err, SOU_ENOMEM, "record file: out of memory");
+        size_t n = sou_record_put_source(r, b + 4);
+        put_le(b, rec_sum((const char *)b + 4, n), 4);
+        f->have_block = 1;
+        f->block_at = f->data_end;
+        if ((rc = append(f, b, 4 + n, err)) != 0) return rc;
+    }
+    unsigned char *p = scratch(f, sou_record_passage_size(r));
+    if (!p) return sou_error_set(err, SOU_ENOMEM, "record file: out of memory");
+    size_t n = sou_record_put_passage(r, p);
+    uint64_t back = f->data_end - f->block_at;
+    if (n > 0xffffff || back > UINT32_MAX || f->data_end >> 48)
+        return sou_error_set(err, SOU_ETOOBIG, "record file: a passage or source too large");
+    if (f->ilen && (docid != f->ibuf_first + f->ilen / ENTRY_LEN || f->ilen == INDEX_BUF)) {
+        if ((rc = flush(f, err)) != 0) return rc;
     }
     unsigned char *e = f->ibuf + f->ilen;
     if (f->ilen == 0) f->ibuf_first = docid;
-    put_le(e, f->data_end, 8);
-    put_le(e + 8, len, 4);
-    put_le(e + 12, rec_sum(rec, len), 4);
+    put_le(e, f->data_end, 6);
+    put_le(e + 6, n, 3);
+    put_le(e + 9, rec_sum((const char *)p, n) & SUM_MASK, 3);
+    put_le(e + 12, back, 4);
     f->ilen += ENTRY_LEN;
-    if (len > DATA_BUF) {   /* larger than the buffer (which is empty now) */
-        if (pwrite_all(f->data_fd, rec, len, f->data_end) != 0)
-            return io_error(err, "writing", f->data_path);
-        f->dbuf_at += len;
-    } else if (len) {
-        memcpy(f->dbuf + f->dlen, rec, len);
-        f->dlen += len;
-    }
-    f->data_end += len;
-    return 0;
+    return append(f, p, n, err);
+}
+
+int sou_recfile_put(sou_recfile *f, uint32_t docid, const char *rec, size_t len,
+                    sou_error *err)
+{
+    sou_record r;
+    if (!f || docid == 0 || (!rec && len) || sou_record_decode(rec, len, &r) != 0)
+        return sou_error_set(err, SOU_EINVAL, "record file: bad record");
+    return put_record(f, docid, &r, err);
 }
 
 int sou_recfile_sync(sou_recfile *f, sou_error *err)
@@ -250,6 +319,9 @@ void sou_recfile_close(sou_recfile *f)
     free(f->index_path);
     free(f->dbuf);
     free(f->ibuf);
+    free(f->src);
+    free(f->ttl);
+    free(f->scratch);
     free(f);
 }
 
@@ -300,17 +372,24 @@ void sou_recmap_close(sou_recmap *m)
     memset(m, 0, sizeof *m);
 }
 
-const char *sou_recmap_get(const sou_recmap *m, uint32_t docid, size_t *len)
+int sou_recmap_record(const sou_recmap *m, uint32_t docid, sou_record *r)
 {
-    if (docid == 0 || docid > m->covered) return NULL;
+    if (docid == 0 || docid > m->covered) return 0;
     const unsigned char *e = m->index + HDR_LEN + (size_t)(docid - 1) * ENTRY_LEN;
-    uint64_t off = get_le(e, 8);
-    uint64_t n = get_le(e + 8, 4);
-    if (n == 0 || off > m->data_len || n > m->data_len - off) return NULL;
-    const char *p = m->data + off;
-    if (rec_sum(p, (size_t)n) != (uint32_t)get_le(e + 12, 4)) return NULL;
-    *len = (size_t)n;
-    return p;
+    uint64_t off = get_le(e, 6), n = get_le(e + 6, 3), back = get_le(e + 12, 4);
+    if (n == 0 || off > m->data_len || n > m->data_len - off || back < 4 || back > off)
+        return 0;
+    const unsigned char *d = (const unsigned char *)m->data;
+    if ((rec_sum((const char *)d + off, (size_t)n) & SUM_MASK) != (uint32_t)get_le(e + 9, 3))
+        return 0;
+    uint64_t blk = off - back;
+    size_t used;
+    memset(r, 0, sizeof *r);
+    if (sou_record_get_source(d + blk + 4, (size_t)(off - blk - 4), r, &used) != 0 ||
+        rec_sum((const char *)d + blk + 4, used) != (uint32_t)get_le(d + blk, 4) ||
+        sou_record_get_passage(d + off, (size_t)n, r) != 0)
+        return 0;
+    return 1;
 }
 
 /* ======================================================================= */
@@ -327,14 +406,13 @@ int sou_recfile_merge(const char *dest, const char *uuid, uint32_t last,
     if (rc) return rc;
     for (size_t i = 0; rc == 0 && i < n; i++)
         for (size_t k = 0; rc == 0 && k < ndocs[i]; k++) {
-            size_t len;
-            const char *rec = sou_recmap_get(srcs[i], docs[i][k], &len);
-            if (!rec)
+            sou_record r;
+            if (!sou_recmap_record(srcs[i], docs[i][k], &r))
                 rc = sou_error_set(err, SOU_ECORRUPT, "compacting: the record of document %u "
                                    "is missing from %s/" SOU_RECFILE_DATA " (or damaged)",
                                    docs[i][k], src_names[i]);
             else
-                rc = sou_recfile_put(f, docs[i][k] + offset[i], rec, len, err);
+                rc = put_record(f, docs[i][k] + offset[i], &r, err);
         }
     if (rc == 0) rc = sou_recfile_sync(f, err);
     if (rc == 0) rc = sou_recfile_cover(f, last, err);

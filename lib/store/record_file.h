@@ -20,12 +20,19 @@
  *     compaction writes the new database's file (sou_recfile_merge).
  *
  * Two files in the shard's directory, beside Xapian's tables:
- *   sou-records.data   the records, appended back to back
+ *   sou-records.data   source blocks and passage parts, appended: a
+ *                      source block (a 4-byte checksum, then the source
+ *                      part of sou/record.h: its id and title) before the
+ *                      first passage of each run of passages of one
+ *                      source, then each passage part (sou/record.h:
+ *                      ordinal, byte range, text). A source's id and title
+ *                      were 42% of the records when every record held them.
  *   sou-records.index  a 64-byte header, then 16 bytes per docid d at
- *                      64 + (d - 1) * 16: offset (u64), length (u32) and
- *                      checksum of the record (u32; rec_sum in
- *                      record_file.c), all little-endian
- * Header: "sou-records 2\n" padded with NULs to 16 bytes, the Xapian
+ *                      64 + (d - 1) * 16: the passage part's offset (6
+ *                      bytes), length (3), the low 24 bits of its checksum
+ *                      (3; rec_sum in record_file.c) and the distance back
+ *                      to its source block (4), all little-endian
+ * Header: "sou-records 3\n" padded with NULs to 16 bytes, the Xapian
  * database's UUID (36 characters), 4 bytes of 0, then "covered" (u64):
  * entries for docids 1..covered are complete and never rewritten.
  *
@@ -47,6 +54,7 @@
 #include <stdint.h>
 
 #include "sou/error.h"
+#include "sou/record.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -93,8 +101,9 @@ typedef struct sou_recmap {
 void sou_recmap_open(sou_recmap *m, const char *dir, const char *uuid,
                      uint32_t last_docid, int trust_all);
 void sou_recmap_close(sou_recmap *m);
-/* docid's record, or NULL (not covered, or its checksum does not match). */
-const char *sou_recmap_get(const sou_recmap *m, uint32_t docid, size_t *len);
+/* docid's record into *r (its pointers into the mapping, valid while it
+ * is mapped): 1, or 0 (not covered, or a checksum does not match). */
+int sou_recmap_record(const sou_recmap *m, uint32_t docid, sou_record *r);
 
 /* ---- merging ----------------------------------------------------------- */
 /* The record file of a compacted database (directory dest, uuid, last

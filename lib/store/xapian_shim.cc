@@ -347,9 +347,9 @@ int records_check(sou_writer *w, uint32_t last, sou_error *err)
     sou_recmap m;
     sou_recmap_open(&m, w->path.c_str(), w->db.get_uuid().c_str(), last, 1);
     uint32_t bad = 0;
-    size_t len;
+    sou_record rec;
     for (uint32_t d = 1; d <= last && !bad; d++)
-        if (!sou_recmap_get(&m, d, &len)) bad = d;
+        if (!sou_recmap_record(&m, d, &rec)) bad = d;
     sou_recmap_close(&m);
     if (!bad) return 0;
     return sou_error_set(err, SOU_ECORRUPT,
@@ -1641,18 +1641,18 @@ extern "C" int sou_reader_search(sou_reader *r, const sou_query *q,
         const size_t nsub = r->records.size();
         for (size_t i = 0; i < out->n; i++) {
             sou_hit &h = out->hits[i];
-            const char *rec = nullptr;
-            size_t len = 0;
+            sou_record rec;
+            bool found = false;
             if (!params->records_from_values && nsub > 0) {
                 Xapian::docid d = h.docid - 1;
-                rec = sou_recmap_get(&r->records[d % nsub]->m,
-                                     static_cast<uint32_t>(d / nsub + 1), &len);
+                found = sou_recmap_record(&r->records[d % nsub]->m,
+                                          static_cast<uint32_t>(d / nsub + 1), &rec) != 0;
             }
-            if (!rec) {
+            if (!found) {
                 order.emplace_back(h.docid, i);
                 continue;
             }
-            if (copy_out(rec, len, &h.data, &h.data_len)) {
+            if (sou_record_encode(&rec, &h.data, &h.data_len) != 0) {
                 sou_hits_free(out);
                 return sou_error_set(err, SOU_ENOMEM, "searching: out of memory");
             }

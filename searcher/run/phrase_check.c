@@ -211,13 +211,12 @@ static size_t find_pos(const uint32_t *p, size_t n, uint32_t want, int after)
     return lo;
 }
 
-int sou_phrase_holds(void *ctx, const sou_phrase *ph, const char *rec, size_t len)
+int sou_phrase_holds(void *ctx, const sou_phrase *ph, const sou_record *rec)
 {
     sou_phrase_checker *c = ctx;
     const size_t n = ph->n;
     if (n == 0) return 0;
-    sou_record r;
-    if (sou_record_decode(rec, len, &r)) return SOU_ECORRUPT;
+    const sou_record r = *rec;
     /* title terms are "S" + the analyzer's output over the title */
     int title = ph->lens[0] > 0 && ph->terms[0][0] == 'S';
     size_t skip = title ? 1 : 0;

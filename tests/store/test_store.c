@@ -984,10 +984,20 @@ static void test_record_file(void)
     reopen(r);
     records_agree(r, "after a writer caught up", 9);
 
-    /* A damaged record fails its checksum and is read from the slot. */
-    file_poke(dir, "sou-records.data", 3, "\xff", 1);
+    /* A damaged passage fails its checksum and is read from the slot (the
+     * last byte of the data file: the text of the last passage written);
+     * a damaged source block fails every passage that points to it (the
+     * first: docs/a.txt's, rows 0-2). */
+    char dp[600];
+    snprintf(dp, sizeof dp, "%s/sou-records.data", dir);
+    struct stat dst;
+    CHECK(stat(dp, &dst) == 0 && dst.st_size > 4, "stat %s", dp);
+    file_poke(dir, "sou-records.data", (long)dst.st_size - 1, "\xff", 1);
     reopen(r);
     records_agree(r, "one record damaged", 8);
+    file_poke(dir, "sou-records.data", 3, "\xff", 1);
+    reopen(r);
+    records_agree(r, "a source block damaged", 5);
 
     /* No file, or another index's file: every record from the slot; a
      * writer builds it again. */

@@ -34,6 +34,21 @@ int sou_record_encode(const sou_record *r, char **out, size_t *out_len);
  * is). Returns 0 or SOU_ECORRUPT. */
 int sou_record_decode(const char *buf, size_t len, sou_record *r);
 
+/* The record in two parts, for the record file beside each shard
+ * (lib/store/record_file.h), which keeps a source's id and title once for
+ * all its passages: the source part (len + bytes source id, len + bytes
+ * title) and the passage part (ordinal, start, end, then the text to the
+ * end of the part), in the varints above. *_size is the most a put
+ * writes; put_* return the bytes written at p. get_source parses a source
+ * part at p[0..len) (*used: its length); get_passage a whole passage part;
+ * both fill only their fields of r and return 0 or SOU_ECORRUPT. */
+size_t sou_record_source_size(const sou_record *r);
+size_t sou_record_put_source(const sou_record *r, unsigned char *p);
+int sou_record_get_source(const unsigned char *p, size_t len, sou_record *r, size_t *used);
+size_t sou_record_passage_size(const sou_record *r);
+size_t sou_record_put_passage(const sou_record *r, unsigned char *p);
+int sou_record_get_passage(const unsigned char *p, size_t len, sou_record *r);
+
 /* The order of passages in their sources: by source id (bytewise; a
  * prefix first), then by ordinal. <0, 0 or >0, as memcmp. Only the source
  * and ordinal fields are read. */

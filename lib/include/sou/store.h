@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "sou/error.h"
+#include "sou/record.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -175,10 +176,10 @@ int sou_reader_avlength(sou_reader *r, double *out, sou_error *err);
 /* A phrase to check against one passage record, for indexes built without
  * positions (sou/terms.h): terms[i] (lens[i] bytes, with their prefix: "S"
  * for title terms) in phrase order, as given to sou_query_op, and its
- * window. The callback returns 1 when the record (sou/record.h; rec[0..len),
- * valid only during the call) holds the phrase at the positions the
- * analyzer gives its text or title, 0 when not, or a negative SOU_E* code,
- * which fails the search. */
+ * window. The callback returns 1 when the record (sou/record.h; valid only
+ * during the call) holds the phrase at the positions the analyzer gives
+ * its text or title, 0 when not, or a negative SOU_E* code, which fails
+ * the search. */
 typedef struct sou_phrase {
     const char *const *terms;
     const size_t *lens;
@@ -186,7 +187,7 @@ typedef struct sou_phrase {
     uint32_t window;
 } sou_phrase;
 typedef int (*sou_phrase_check_cb)(void *ctx, const sou_phrase *phrase,
-                                   const char *rec, size_t len);
+                                   const sou_record *rec);
 
 typedef struct sou_search_params {
     uint64_t offset, limit;   /* limit 0 is valid: counts only */
