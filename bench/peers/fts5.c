@@ -39,6 +39,7 @@
 
 #include "clock.h"
 #include "passfile.h"
+#include "query_parts.h"
 
 static int die_db(sqlite3 *db, const char *what)
 {
@@ -95,20 +96,8 @@ static char *to_match(const char *q)
     char *out = malloc(len * 2 + 16), *o = out;
     if (!out) return NULL;
     const char *s = q;
-    while (*s) {
-        while (*s == ' ' || *s == '\t') s++;
-        if (!*s) break;
-        const char *b, *e;
-        if (*s == '"') {
-            b = ++s;
-            while (*s && *s != '"') s++;
-            e = s;
-            if (*s) s++;
-        } else {
-            b = s;
-            while (*s && *s != ' ' && *s != '\t') s++;
-            e = s;
-        }
+    const char *b, *e;
+    while (query_next_part(&s, &b, &e)) {
         if (e == b) continue;
         if (o != out) *o++ = ' ';
         size_t n = (size_t)(e - b);

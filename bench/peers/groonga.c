@@ -81,6 +81,7 @@
 
 #include "clock.h"
 #include "passfile.h"
+#include "query_parts.h"
 
 #define TABLE "Passages"
 #define LEXICON "Terms"
@@ -234,20 +235,8 @@ static char *to_query(const char *q)
     char *out = xrealloc(NULL, strlen(q) * 2 + 16), *o = out;
     const char *s = q;
     char prefix = 0;
-    while (*s) {
-        while (*s == ' ' || *s == '\t') s++;
-        if (!*s) break;
-        const char *b, *e;
-        if (*s == '"') {
-            b = ++s;
-            while (*s && *s != '"') s++;
-            e = s;
-            if (*s) s++;
-        } else {
-            b = s;
-            while (*s && *s != ' ' && *s != '\t') s++;
-            e = s;
-        }
+    const char *b, *e;
+    while (query_next_part(&s, &b, &e)) {
         if (e == b) continue;
         size_t n = (size_t)(e - b);
         if (n == 2 && !memcmp(b, "OR", 2)) {
